@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Backburner } from './client/backburner.js';
+import {
+  cancelCommand,
+  listCommand,
+  logsCommand,
+  statusCommand,
+  type CommandOptions,
+} from './cli/commands.js';
+import { readSettings } from './config.js';
+import { runDaemon } from './daemon/daemon.js';
+import { BackburnerError } from './engine/errors.js';
+import { serveMcpStdio } from './mcp/server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `backburner ${VERSION}: durable background tasks for AI agents, over MCP
+
+Usage:
+  backburner serve               run the MCP server on stdio (the default when stdin is not a terminal)
+  backburner daemon              run the daemon in the foreground (normally started on demand)
+  backburner ls [--limit N]      list tasks, newest first
+  backburner status ID           show one task
+  backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
+  backburner cancel ID           cancel a task and its whole process tree
+
+Options:
+  --json       machine-readable output
+  -h, --help   this help
+  --version    the version
+
+Environment: BACKBURNER_HOME (default ~/.backburner), BACKBURNER_ALLOW, BACKBURNER_DENY,
+BACKBURNER_KILL_GRACE_SECONDS, BACKBURNER_DAEMON_IDLE_SECONDS. See the README.`;
+
+class UsageError extends Error {}
+
+function positiveInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${name} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      lines: { type: 'string', short: 'n' },
+      follow: { type: 'boolean', short: 'f', default: false },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  });
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  const [verb, id, ...rest] = positionals;
+  if (values.help || verb === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (verb === undefined && process.stdin.isTTY) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (verb === 'daemon') {
+    await runDaemon();
+    return -1; // keeps running
+  }
+  const backburner = new Backburner(readSettings().home);
+  if (verb === undefined || verb === 'serve') {
+    serveMcpStdio(backburner);
+    return -1;
+  }
+  const options: CommandOptions = {
+    json: values.json,
+    follow: values.follow,
+    lines: positiveInteger('-n', values.lines),
+    limit: positiveInteger('--limit', values.limit),
+  };
+  try {
+    if (verb === 'ls' || verb === 'list') {
+      await listCommand(backburner, options);
+      return 0;
+    }
+    if (verb !== 'status' && verb !== 'logs' && verb !== 'cancel')
+      throw new UsageError(`unknown command '${verb}'`);
+    if (id === undefined) throw new UsageError(`${verb} needs a task id`);
+    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+    if (verb === 'status') await statusCommand(backburner, id, options);
+    else if (verb === 'logs') await logsCommand(backburner, id, options);
+    else await cancelCommand(backburner, id, options);
+    return 0;
+  } finally {
+    backburner.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`backburner: ${message}\n`);
+    if (usage) process.stderr.write("run 'backburner --help' for usage\n");
+    process.exitCode = usage
+      ? 2
+      : error instanceof BackburnerError && error.code === 'TASK_NOT_FOUND'
+        ? 3
+        : 1;
+  },
+);

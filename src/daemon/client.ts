@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BackburnerError } from '../engine/errors.js';
+import type { TaskRow } from '../engine/task.js';
+import { homePaths } from '../store/home.js';
+import { currentPlatform } from '../supervisor/current-platform.js';
+import {
+  encode,
+  lineReader,
+  type DaemonMethod,
+  type DaemonMethods,
+  type EventMessage,
+  type ResponseMessage,
+} from './protocol.js';
+
+const CLI_ENTRY = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CONNECT_DEADLINE_MS = 20_000;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export interface DaemonClientEvents {
+  ended: [task: TaskRow];
+  disconnected: [];
+}
+
+/**
+ * A connection to the home's daemon, which it starts on demand: connect, and if nobody answers, spawn
+ * `backburner daemon` detached and connect again. Several clients racing to do so end with one daemon,
+ * because only one can take the daemon lock.
+ */
+export class DaemonClient extends EventEmitter<DaemonClientEvents> {
+  private socket: Socket | undefined;
+  private connecting: Promise<Socket> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly home: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super();
+  }
+
+  async request<M extends DaemonMethod>(
+    method: M,
+    params: DaemonMethods[M]['params'],
+  ): Promise<DaemonMethods[M]['result']> {
+    const socket = await this.connect();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      socket.ref(); // an answer we wait for keeps the process alive; an idle connection does not
+      socket.write(encode({ id, method, params }));
+    });
+  }
+
+  /** Connects (starting the daemon if needed); a no-op while connected. */
+  connect(): Promise<Socket> {
+    if (this.socket !== undefined && !this.socket.destroyed) return Promise.resolve(this.socket);
+    this.connecting ??= this.establish().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  close(): void {
+    this.socket?.end();
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private async establish(): Promise<Socket> {
+    const path = currentPlatform().socketPath(this.home);
+    const deadline = Date.now() + CONNECT_DEADLINE_MS;
+    let spawned = false;
+    let delay = 10;
+    for (;;) {
+      try {
+        const socket = await openSocket(path);
+        this.attach(socket);
+        return socket;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
+        if (Date.now() > deadline) {
+          throw new BackburnerError(
+            'DAEMON_UNAVAILABLE',
+            `the backburner daemon for ${this.home} did not start; see ${homePaths(this.home).daemonLog}`,
+          );
+        }
+        if (!spawned) {
+          this.spawnDaemon();
+          spawned = true;
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, 200);
+      }
+    }
+  }
+
+  private spawnDaemon(): void {
+    const log = openSync(homePaths(this.home).daemonLog, 'a', 0o600);
+    try {
+      const child = spawn(process.execPath, [CLI_ENTRY, 'daemon'], {
+        // Its own session: a client that kills our process group must not take the daemon with it.
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { ...this.env, BACKBURNER_HOME: this.home },
+      });
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    socket.unref(); // an open connection alone must not keep a CLI alive
+    socket.on(
+      'data',
+      lineReader((message) => this.dispatch(message as ResponseMessage | EventMessage)),
+    );
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = undefined;
+      const lost = new BackburnerError(
+        'DAEMON_UNAVAILABLE',
+        'the connection to the backburner daemon was lost',
+      );
+      for (const waiter of this.pending.values()) waiter.reject(lost);
+      this.pending.clear();
+      this.emit('disconnected');
+    });
+  }
+
+  private dispatch(message: ResponseMessage | EventMessage): void {
+    if ('event' in message) {
+      this.emit('ended', message.task);
+      return;
+    }
+    const waiter = this.pending.get(message.id);
+    if (waiter === undefined) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.socket?.unref();
+    if ('error' in message)
+      waiter.reject(new BackburnerError(message.error.code as never, message.error.message));
+    else waiter.resolve(message.result);
+  }
+}
+
+function openSocket(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}

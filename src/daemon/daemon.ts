@@ -1,0 +1,141 @@
+import { chmodSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { readSettings } from '../config.js';
+import { BackburnerError } from '../engine/errors.js';
+import { Engine } from '../engine/engine.js';
+import type { TaskRow } from '../engine/task.js';
+import { openDatabase } from '../store/database.js';
+import { ensureHome } from '../store/home.js';
+import { TaskStore } from '../store/task-store.js';
+import { currentPlatform } from '../supervisor/current-platform.js';
+import { LocalSupervisor } from '../supervisor/supervisor.js';
+import { DaemonLock } from './lock.js';
+import { encode, lineReader, PROTOCOL_VERSION, type DaemonMethods, type RequestMessage } from './protocol.js';
+
+const DAEMON_LOG_MAX_BYTES = 1024 * 1024;
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} [daemon ${process.pid}] ${message}\n`);
+}
+
+/**
+ * Runs the daemon for one home in the foreground until it has been idle (nothing running) for the idle
+ * period, or until SIGTERM/SIGINT. Tasks never depend on it: stopping it leaves them running, and the
+ * next daemon picks them up.
+ */
+export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  process.umask(0o077); // everything the daemon creates is the owner's alone
+  const settings = readSettings(env);
+  const paths = ensureHome(settings.home);
+  const acquired = DaemonLock.acquire(paths.lock);
+  if (acquired === null) {
+    log(`another daemon already serves ${settings.home}; exiting`);
+    return;
+  }
+  const lock = acquired;
+  trimDaemonLog(paths.daemonLog);
+  writeFileSync(paths.daemonPid, `${process.pid}\n`, { mode: 0o600 });
+
+  const platform = currentPlatform();
+  const store = new TaskStore(openDatabase(paths.database));
+  // eslint-disable-next-line prefer-const -- the supervisor's callback needs the engine, made after it
+  let engine: Engine;
+  const supervisor = new LocalSupervisor(platform, (id, observation) => engine.handleExit(id, observation));
+  engine = new Engine(store, supervisor, { logsDir: paths.logs, killGraceMs: settings.killGraceMs });
+  engine.recover();
+
+  const connections = new Set<Socket>();
+  const broadcast = (task: TaskRow): void => {
+    const line = encode({ event: 'ended', task });
+    for (const socket of connections) socket.write(line);
+  };
+  engine.on('ended', broadcast);
+
+  const socketPath = platform.socketPath(settings.home);
+  if (process.platform !== 'win32') {
+    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+    rmSync(socketPath, { force: true }); // we hold the lock, so any socket file here is stale
+  }
+
+  let stopping = false;
+  const server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.on(
+      'data',
+      lineReader((message) => void answer(socket, message as RequestMessage)),
+    );
+  });
+
+  const handlers: {
+    [M in keyof DaemonMethods]: (params: DaemonMethods[M]['params']) => Promise<DaemonMethods[M]['result']>;
+  } = {
+    ping: async () => ({ pid: process.pid, version: PROTOCOL_VERSION }),
+    start: async (params) => ({ task: await engine.start(params) }),
+    cancel: async (params) => engine.cancel(params.id),
+    shutdown: async () => {
+      setImmediate(() => void stop('asked to shut down'));
+      return { stopping: true };
+    },
+  };
+
+  async function answer(socket: Socket, request: RequestMessage): Promise<void> {
+    try {
+      const handler = handlers[request.method] as ((params: unknown) => Promise<unknown>) | undefined;
+      if (handler === undefined)
+        throw new BackburnerError('INVALID_ARGUMENT', `unknown daemon method '${request.method}'`);
+      if (stopping && request.method === 'start')
+        throw new BackburnerError('DAEMON_UNAVAILABLE', 'the daemon is stopping; try again');
+      socket.write(encode({ id: request.id, result: await handler(request.params) }));
+    } catch (error) {
+      const code = error instanceof BackburnerError ? error.code : 'INTERNAL';
+      socket.write(encode({ id: request.id, error: { code, message: (error as Error).message } }));
+    }
+  }
+
+  let idleSince = Date.now();
+  const idleTimer = setInterval(
+    () => {
+      if (engine.busy > 0) idleSince = Date.now();
+      else if (Date.now() - idleSince >= settings.daemonIdleMs) void stop('idle with nothing running');
+    },
+    Math.min(1000, Math.max(50, settings.daemonIdleMs / 4)),
+  );
+
+  async function stop(why: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping: ${why}`);
+    clearInterval(idleTimer);
+    server.close();
+    await engine.settle(); // never leave a tree half-killed
+    engine.close();
+    for (const socket of connections) socket.end();
+    store.db.close();
+    if (process.platform !== 'win32') rmSync(socketPath, { force: true });
+    rmSync(paths.daemonPid, { force: true });
+    lock.release();
+    process.exit(0);
+  }
+
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => undefined); // a closed terminal is no reason to stop supervising
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  if (process.platform !== 'win32') chmodSync(socketPath, 0o600);
+  log(`serving ${settings.home} at ${socketPath}`);
+}
+
+function trimDaemonLog(path: string): void {
+  try {
+    if (statSync(path).size > DAEMON_LOG_MAX_BYTES) truncateSync(path, 0);
+  } catch {
+    // no log yet
+  }
+}

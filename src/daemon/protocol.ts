@@ -1,0 +1,58 @@
+import type { TaskRow } from '../engine/task.js';
+
+/**
+ * The daemon's wire protocol: one JSON object per line over a local socket. Requests carry an id and
+ * get exactly one response; `ended` events are pushed to every connection, unasked.
+ */
+export interface DaemonMethods {
+  ping: { params: Record<string, never>; result: { pid: number; version: number } };
+  start: {
+    params: { command: string; cwd: string; env: Record<string, string>; timeoutSeconds: number | null };
+    result: { task: TaskRow };
+  };
+  cancel: { params: { id: string }; result: { task: TaskRow; changed: boolean; processesEnded: number } };
+  shutdown: { params: Record<string, never>; result: { stopping: true } };
+}
+
+export type DaemonMethod = keyof DaemonMethods;
+
+export interface RequestMessage {
+  id: number;
+  method: DaemonMethod;
+  params: unknown;
+}
+
+export type ResponseMessage =
+  { id: number; result: unknown } | { id: number; error: { code: string; message: string } };
+
+export interface EventMessage {
+  event: 'ended';
+  task: TaskRow;
+}
+
+/** Bumped when the protocol changes incompatibly: a client then restarts an old daemon. */
+export const PROTOCOL_VERSION = 1;
+
+/** Splits a byte stream into lines and hands each parsed JSON message on. */
+export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim() !== '') {
+        try {
+          onMessage(JSON.parse(line));
+        } catch {
+          // a malformed line from a peer is dropped; the connection stays usable
+        }
+      }
+      newline = pending.indexOf('\n');
+    }
+  };
+}
+
+export const encode = (message: RequestMessage | ResponseMessage | EventMessage): string =>
+  `${JSON.stringify(message)}\n`;

@@ -1,0 +1,103 @@
+/**
+ * The one place that says what a task is: its statuses, which fields exist in which status, and how
+ * a stored row becomes the record every adapter shows.
+ */
+
+export const TASK_STATUSES = [
+  'queued',
+  'working',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'interrupted',
+]);
+
+/** Why a task reached its terminal state. */
+export type TerminatedBy =
+  'exit' | 'signal' | 'cancel' | 'timeout' | 'spawn_error' | 'supervisor_lost' | 'reboot';
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** A task as the store keeps it (times in epoch milliseconds). */
+export interface TaskRow {
+  id: string;
+  command: string;
+  cwd: string;
+  status: TaskStatus;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  timeout_seconds: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  terminated_by: TerminatedBy | null;
+  reason: string | null;
+  pid: number | null;
+  pid_start_time: string | null;
+  boot_id: string | null;
+  marker: string;
+  processes_ended: number | null;
+  /** 1 once the supervisor has confirmed that no process of the task is left. */
+  reaped: number;
+}
+
+/** A task as adapters show it: snake_case, ISO 8601 UTC times, fields only where they mean something. */
+export interface TaskRecord {
+  task_id: string;
+  command: string;
+  cwd: string;
+  status: TaskStatus;
+  created_at: string;
+  started_at?: string;
+  ended_at?: string;
+  running_for_seconds?: number;
+  duration_seconds?: number;
+  timeout_seconds?: number;
+  exit_code?: number;
+  signal?: string;
+  terminated_by?: TerminatedBy;
+  reason?: string;
+  pid?: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const seconds = (ms: number): number => Math.round(ms) / 1000;
+
+export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
+  const record: TaskRecord = {
+    task_id: row.id,
+    command: row.command,
+    cwd: row.cwd,
+    status: row.status,
+    created_at: iso(row.created_at),
+  };
+  if (row.started_at !== null) record.started_at = iso(row.started_at);
+  if (row.ended_at !== null) {
+    record.ended_at = iso(row.ended_at);
+    record.duration_seconds = seconds(row.ended_at - (row.started_at ?? row.created_at));
+  } else if (row.started_at !== null) {
+    record.running_for_seconds = seconds(Math.max(0, now - row.started_at));
+  }
+  if (row.timeout_seconds !== null) record.timeout_seconds = row.timeout_seconds;
+  // An exit code means something only when the command itself decided how it ended.
+  if ((row.status === 'completed' || row.status === 'failed') && row.exit_code !== null) {
+    record.exit_code = row.exit_code;
+  }
+  if (row.signal !== null) record.signal = row.signal;
+  if (row.terminated_by !== null) record.terminated_by = row.terminated_by;
+  if (row.reason !== null) record.reason = row.reason;
+  if (row.status === 'working' && row.pid !== null) record.pid = row.pid;
+  return record;
+}

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
+
+export type Db = Database.Database;
+
+/**
+ * Each entry moves the schema one version up; `PRAGMA user_version` says how many have been applied.
+ * Never edit an applied entry: add a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE tasks (
+     id              TEXT PRIMARY KEY,
+     command         TEXT NOT NULL,
+     cwd             TEXT NOT NULL,
+     status          TEXT NOT NULL CHECK (status IN
+                       ('queued','working','completed','failed','cancelled','timed_out','interrupted')),
+     created_at      INTEGER NOT NULL,
+     started_at      INTEGER,
+     ended_at        INTEGER,
+     timeout_seconds REAL,
+     exit_code       INTEGER,
+     signal          TEXT,
+     terminated_by   TEXT,
+     reason          TEXT,
+     pid             INTEGER,
+     pid_start_time  TEXT,
+     boot_id         TEXT,
+     marker          TEXT NOT NULL,
+     processes_ended INTEGER,
+     reaped          INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX tasks_by_created ON tasks (created_at DESC, id DESC);
+   -- The daemon's recovery looks for tasks whose processes may still be alive.
+   CREATE INDEX tasks_unreaped ON tasks (reaped) WHERE reaped = 0;`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating owner-only if needed) and migrates the database. One connection per process. */
+export function openDatabase(path: string): Db {
+  closeSync(openSync(path, 'a', 0o600));
+  const db = new Database(path, { fileMustExist: true });
+  // Wait for a writer instead of failing with SQLITE_BUSY; short transactions keep the wait short.
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database was written by a newer backburner (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade backburner`,
+    );
+  }
+  if (current === MIGRATIONS.length) return;
+  // IMMEDIATE takes the write lock first, so two processes opening a fresh home cannot both migrate.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

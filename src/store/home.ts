@@ -1,0 +1,56 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BackburnerError } from '../engine/errors.js';
+
+/** Where backburner keeps everything for one home: the database, the logs and the daemon's files. */
+export interface HomePaths {
+  root: string;
+  database: string;
+  logs: string;
+  lock: string;
+  daemonLog: string;
+  daemonPid: string;
+}
+
+export function homePaths(root: string): HomePaths {
+  return {
+    root,
+    database: join(root, 'jobs.db'),
+    logs: join(root, 'logs'),
+    lock: join(root, 'daemon.lock'),
+    daemonLog: join(root, 'daemon.log'),
+    daemonPid: join(root, 'daemon.pid'),
+  };
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.BACKBURNER_HOME;
+  return configured !== undefined && configured.trim() !== ''
+    ? resolve(configured)
+    : join(homedir(), '.backburner');
+}
+
+/**
+ * Creates the home (and its logs folder) owner-only, or tightens an existing one of ours. A home that
+ * belongs to someone else is refused: its owner could read or rewrite our tasks.
+ */
+export function ensureHome(root: string): HomePaths {
+  const paths = homePaths(root);
+  for (const dir of [paths.root, paths.logs]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    if (!stat.isDirectory()) {
+      throw new BackburnerError('HOME_UNSAFE', `BACKBURNER_HOME path is not a directory: ${dir}`);
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid !== uid) {
+      throw new BackburnerError(
+        'HOME_UNSAFE',
+        `refusing to use ${dir}: it belongs to uid ${stat.uid}, not to you (uid ${uid}); choose another BACKBURNER_HOME`,
+      );
+    }
+    if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  }
+  return paths;
+}

@@ -1,0 +1,50 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** What the supervisor needs to start one task. */
+export interface SpawnSpec {
+  id: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  logPath: string;
+  exitStatusPath: string;
+  /** A value unique to this task, put in its environment so that escaped descendants can be found. */
+  marker: string;
+}
+
+/** A process named so that a reused pid is not mistaken for it. */
+export interface ProcessIdentity {
+  pid: number;
+  /** Platform-specific start time (clock ticks since boot on Linux); null where it cannot be read. */
+  startTime: string | null;
+}
+
+export interface KillTarget {
+  /** The task's wrapper: its pid is also the task's process group id. */
+  leader: ProcessIdentity;
+  marker: string;
+}
+
+/**
+ * Everything that differs between operating systems, behind one interface: how a task is spawned, how
+ * a process is recognised, and how a whole tree is ended.
+ */
+export interface ProcessPlatform {
+  /** The environment variable that carries a task's marker. */
+  readonly markerVariable: string;
+  /** Whether an exit status written by the wrapper outlives the supervisor on this platform. */
+  readonly durableExitStatus: boolean;
+  /** Changes at every boot; null where it cannot be read. */
+  bootId(): string | null;
+  spawnTask(spec: SpawnSpec): ChildProcess;
+  startTime(pid: number): string | null;
+  /** True when a live (not zombie) process with this pid and the same start time exists. */
+  isAlive(identity: ProcessIdentity): boolean;
+  /**
+   * Ends the task's whole tree: a polite signal, `graceMs` to exit, then a forced kill, then a sweep for
+   * descendants that left the group. Returns how many processes were ended, not counting `exclude`.
+   */
+  killTree(target: KillTarget, graceMs: number, exclude?: number): Promise<number>;
+  /** The local IPC endpoint for a home. */
+  socketPath(home: string): string;
+}

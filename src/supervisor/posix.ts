@@ -1,0 +1,164 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readBootId, readProcStat, scanTaskProcesses } from './linux-proc.js';
+import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './platform.js';
+
+/**
+ * The wrapper between the supervisor and the command. It runs the command in the foreground and writes
+ * its exit status to a file, atomically (temp file, then rename), so that the true outcome survives the
+ * death of the daemon. Trapping (not ignoring) the polite signals lets the wrapper outlive a group
+ * SIGTERM long enough to record what the command did with it; a caught signal is reset to the default
+ * in the command, so the command itself still sees SIGTERM normally. POSIX defers the trap until the
+ * foreground command has ended, which is exactly the wait we want.
+ */
+const WRAPPER = [
+  'trap : HUP INT TERM QUIT',
+  '/bin/sh -c "$1"',
+  's=$?',
+  'printf "%s\\n" "$s" > "$2.tmp" && mv -f "$2.tmp" "$2"',
+].join('\n');
+
+const isLinux = process.platform === 'linux';
+const POLL_MS = 25;
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone (ESRCH): that is what we wanted
+  }
+}
+
+/** macOS and the BSDs have no /proc: ask ps. */
+function psField(pid: number, field: string): string | null {
+  try {
+    const out = execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return out === '' ? null : out;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The live processes of a task, and whether its process group is still the task's. A group id is the
+ * leader's pid and can be reused once the whole group is gone, so the group counts as ours only while
+ * the leader lives or a member carries the task's marker.
+ */
+function taskProcesses(
+  leaderAlive: boolean,
+  pgid: number,
+  variable: string,
+  marker: string,
+): { pids: number[]; groupIsOurs: boolean } {
+  if (isLinux) {
+    const found = scanTaskProcesses(pgid, variable, marker);
+    const groupIsOurs = leaderAlive || found.some((p) => p.inGroup && p.hasMarker);
+    return { pids: found.filter((p) => p.hasMarker || groupIsOurs).map((p) => p.pid), groupIsOurs };
+  }
+  return leaderAlive ? { pids: psGroup(pgid), groupIsOurs: true } : { pids: [], groupIsOurs: false };
+}
+
+function psGroup(pgid: number): number[] {
+  // Without /proc the environment cannot be searched: only the group is found.
+  try {
+    const out = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, group, stat]) => Number(group) === pgid && !String(stat).startsWith('Z'))
+      .map(([pid]) => Number(pid));
+  } catch {
+    return [];
+  }
+}
+
+export class PosixPlatform implements ProcessPlatform {
+  readonly markerVariable = 'BACKBURNER_TASK_MARKER';
+  readonly durableExitStatus = true;
+
+  bootId(): string | null {
+    if (isLinux) return readBootId();
+    return psField(1, 'lstart'); // init's start time changes at every boot
+  }
+
+  spawnTask(spec: SpawnSpec): ChildProcess {
+    // Append mode: if the log is ever truncated under the task, its writes land at the new end, no hole.
+    const out = openSync(spec.logPath, 'a', 0o600);
+    try {
+      return spawn('/bin/sh', ['-c', WRAPPER, 'backburner-task', spec.command, spec.exitStatusPath], {
+        cwd: spec.cwd,
+        env: { ...spec.env, BACKBURNER_TASK_ID: spec.id, [this.markerVariable]: spec.marker },
+        // A new session and process group: the task survives its supervisor and is killed as a group.
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
+    } finally {
+      closeSync(out); // the child has its own copy
+    }
+  }
+
+  startTime(pid: number): string | null {
+    if (isLinux) return readProcStat(pid)?.startTime ?? null;
+    return psField(pid, 'lstart');
+  }
+
+  isAlive(identity: ProcessIdentity): boolean {
+    if (isLinux) {
+      const stat = readProcStat(identity.pid);
+      if (stat === null || stat.state === 'Z' || stat.state === 'X') return false;
+      return identity.startTime === null || stat.startTime === identity.startTime;
+    }
+    const state = psField(identity.pid, 'stat');
+    if (state === null || state.startsWith('Z')) return false;
+    return identity.startTime === null || psField(identity.pid, 'lstart') === identity.startTime;
+  }
+
+  async killTree(target: KillTarget, graceMs: number, exclude?: number): Promise<number> {
+    const seen = new Set<number>();
+    const pgid = target.leader.pid;
+    let groupIsOurs = false;
+    const find = (): number[] => {
+      const found = taskProcesses(this.isAlive(target.leader), pgid, this.markerVariable, target.marker);
+      groupIsOurs = found.groupIsOurs;
+      for (const pid of found.pids) seen.add(pid);
+      return found.pids;
+    };
+    const signalAll = (live: number[], signal: NodeJS.Signals): void => {
+      // The group first, while the tree is intact, so that no member is reparented before it is hit.
+      if (groupIsOurs) signalPid(-pgid, signal);
+      for (const pid of live) signalPid(pid, signal);
+    };
+
+    let live = find();
+    if (live.length === 0) return 0;
+    signalAll(live, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      await sleep(POLL_MS);
+      live = find();
+      if (live.length === 0) break;
+    }
+    // Forced kill, repeated until the sweep finds nothing: a fork bomb may still be spawning.
+    for (let round = 0; round < 50; round++) {
+      live = find();
+      if (live.length === 0) break;
+      signalAll(live, 'SIGKILL');
+      await sleep(POLL_MS);
+    }
+    if (exclude !== undefined) seen.delete(exclude);
+    return seen.size;
+  }
+
+  socketPath(home: string): string {
+    const preferred = join(home, 'daemon.sock');
+    // Unix socket paths are limited to about 104-108 bytes; a long home gets a short per-user path.
+    if (Buffer.byteLength(preferred) <= 100) return preferred;
+    const hash = createHash('sha256').update(home).digest('hex').slice(0, 16);
+    const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
+    return join(base, `backburner-${process.getuid?.() ?? 'user'}`, `${hash}.sock`);
+  }
+}

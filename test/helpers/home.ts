@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from './paths.js';
+import { waitFor } from './wait-for.js';
+
+export interface TestHome {
+  path: string;
+  env: Record<string, string>;
+  /** Runs the CLI with this home; returns stdout, stderr and the exit code. */
+  cli(args: string[], extraEnv?: Record<string, string>): { stdout: string; stderr: string; code: number };
+  daemonPid(): number | undefined;
+  /** Stops the daemon (it leaves tasks running) and removes the folder. */
+  cleanup(): Promise<void>;
+}
+
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('BACKBURNER_')) env[key] = value;
+  }
+  return env;
+}
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A fresh BACKBURNER_HOME, with a short kill grace so that tests of stubborn processes stay quick. */
+export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
+  const path = mkdtempSync(join(tmpdir(), 'bb-test-'));
+  const env = { ...baseEnv(), BACKBURNER_HOME: path, BACKBURNER_KILL_GRACE_SECONDS: '1', ...extraEnv };
+  const home: TestHome = {
+    path,
+    env,
+    cli(args, more = {}) {
+      try {
+        const stdout = execFileSync(process.execPath, [CLI, ...args], {
+          env: { ...env, ...more },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        return { stdout, stderr: '', code: 0 };
+      } catch (error) {
+        const failure = error as { stdout: string; stderr: string; status: number };
+        return { stdout: failure.stdout, stderr: failure.stderr, code: failure.status };
+      }
+    },
+    daemonPid() {
+      try {
+        return Number(readFileSync(join(path, 'daemon.pid'), 'utf8').trim());
+      } catch {
+        return undefined;
+      }
+    },
+    async cleanup() {
+      const pid = home.daemonPid();
+      if (pid !== undefined && isAlive(pid)) {
+        process.kill(pid, 'SIGTERM');
+        await waitFor('the daemon to stop', () => !isAlive(pid));
+      }
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+  return home;
+}
