@@ -72,11 +72,11 @@ async function main(argv: string[]): Promise<number> {
     await runDaemon();
     return -1; // keeps running
   }
-  const backburner = new Backburner(readSettings().home);
   if (verb === undefined || verb === 'serve') {
-    serveMcpStdio(backburner);
+    serveMcpStdio(new Backburner(readSettings().home, process.env, process.cwd(), { keepDaemonAlive: true }));
     return -1;
   }
+  const backburner = new Backburner(readSettings().home);
   const options: CommandOptions = {
     json: values.json,
     follow: values.follow,

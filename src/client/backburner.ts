@@ -52,10 +52,11 @@ export class Backburner {
     home: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly baseCwd: string = process.cwd(),
+    options: { keepDaemonAlive?: boolean } = {},
   ) {
     this.paths = ensureHome(home);
     this.store = new TaskStore(openDatabase(this.paths.database));
-    this.daemon = new DaemonClient(home, env);
+    this.daemon = new DaemonClient(home, env, options.keepDaemonAlive ?? false);
   }
 
   async start(options: StartOptions): Promise<TaskRecord> {
@@ -96,7 +97,7 @@ export class Backburner {
 
   async list(limit: unknown = DEFAULT_LIST_LIMIT): Promise<TaskRecord[]> {
     const count = validateIntegerInRange('limit', limit ?? DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
-    await this.daemon.connect();
+    await this.daemon.ensureDaemon();
     const now = Date.now();
     return this.store.list(count).map((row) => toRecord(row, now));
   }
@@ -110,7 +111,7 @@ export class Backburner {
   async read(taskId: unknown): Promise<TaskRow> {
     const id = validateTaskId(taskId);
     this.require(id);
-    await this.daemon.connect();
+    await this.daemon.ensureDaemon();
     return this.require(id);
   }
 

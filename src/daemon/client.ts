@@ -39,13 +39,33 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   private socket: Socket | undefined;
   private connecting: Promise<Socket> | undefined;
   private nextId = 1;
+  private stoppingOnPurpose = false;
   private readonly pending = new Map<number, Pending>();
 
+  /**
+   * @param keepAlive reconnect at once (restarting the daemon) when the daemon dies unexpectedly, so
+   *   that the tasks it supervised are picked up without waiting for the next call. For long-lived
+   *   clients such as the MCP server; a daemon that stops on purpose (idle) is left stopped.
+   */
   constructor(
     private readonly home: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly keepAlive = false,
   ) {
     super();
+  }
+
+  /**
+   * Makes sure a live daemon answers (a round trip, not just an open socket that may belong to a daemon
+   * that just died), starting one if needed.
+   */
+  async ensureDaemon(): Promise<void> {
+    try {
+      await this.request('ping', {});
+    } catch (error) {
+      if (!(error instanceof BackburnerError) || error.code !== 'DAEMON_UNAVAILABLE') throw error;
+      await this.request('ping', {}); // the old connection was dead: this one starts a daemon
+    }
   }
 
   async request<M extends DaemonMethod>(
@@ -120,6 +140,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
 
   private attach(socket: Socket): void {
     this.socket = socket;
+    this.stoppingOnPurpose = false;
     socket.unref(); // an open connection alone must not keep a CLI alive
     socket.on(
       'data',
@@ -135,12 +156,16 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
       for (const waiter of this.pending.values()) waiter.reject(lost);
       this.pending.clear();
       this.emit('disconnected');
+      if (this.keepAlive && !this.stoppingOnPurpose) {
+        this.connect().catch((error: Error) => process.stderr.write(`backburner: ${error.message}\n`));
+      }
     });
   }
 
   private dispatch(message: ResponseMessage | EventMessage): void {
     if ('event' in message) {
-      this.emit('ended', message.task);
+      if (message.event === 'stopping') this.stoppingOnPurpose = true;
+      else this.emit('ended', message.task);
       return;
     }
     const waiter = this.pending.get(message.id);

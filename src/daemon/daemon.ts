@@ -110,6 +110,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     log(`stopping: ${why}`);
     clearInterval(idleTimer);
     server.close();
+    for (const socket of connections) socket.write(encode({ event: 'stopping' }));
     await engine.settle(); // never leave a tree half-killed
     engine.close();
     for (const socket of connections) socket.end();

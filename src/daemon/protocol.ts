@@ -25,10 +25,10 @@ export interface RequestMessage {
 export type ResponseMessage =
   { id: number; result: unknown } | { id: number; error: { code: string; message: string } };
 
-export interface EventMessage {
-  event: 'ended';
-  task: TaskRow;
-}
+export type EventMessage =
+  | { event: 'ended'; task: TaskRow }
+  /** Sent before a daemon closes connections on purpose, so that clients do not take it for a crash. */
+  | { event: 'stopping' };
 
 /** Bumped when the protocol changes incompatibly: a client then restarts an old daemon. */
 export const PROTOCOL_VERSION = 1;

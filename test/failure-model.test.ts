@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { makeHome, type TestHome } from './helpers/home.js';
+import { connectMcp, type McpSession } from './helpers/mcp.js';
+import { fixture } from './helpers/paths.js';
+import { isRunning, pidsWithEnv } from './helpers/processes.js';
+import { waitFor } from './helpers/wait-for.js';
+
+interface Task {
+  task_id: string;
+  status: string;
+  pid?: number;
+  exit_code?: number;
+  terminated_by?: string;
+  reason?: string;
+  output?: string;
+  output_total_lines?: number;
+}
+
+describe('failure model: tasks outlive the processes around them', () => {
+  let home: TestHome;
+  let sessions: McpSession[];
+
+  beforeEach(() => {
+    home = makeHome();
+    sessions = [];
+  });
+  afterEach(async () => {
+    for (const session of sessions) await session.close().catch(() => undefined);
+    await home.cleanup();
+  });
+
+  const connect = async (): Promise<McpSession> => {
+    const session = await connectMcp(home);
+    sessions.push(session);
+    return session;
+  };
+  const gated = (name: string, code: number): { gate: string; command: string } => {
+    const gate = join(home.path, `gate-${name}`);
+    return { gate, command: `seq 1 1000; ${fixture('exit-after.sh')} ${gate} ${code}` };
+  };
+  const ended = (mcp: McpSession, id: string): Promise<Task> =>
+    waitFor(`task ${id} to end`, async () => {
+      const task = await mcp.ok<Task>('task_status', { task_id: id });
+      return task.status === 'working' ? undefined : task;
+    });
+  const killDaemon = async (): Promise<void> => {
+    const pid = home.daemonPid();
+    assert.ok(pid !== undefined && isRunning(pid), 'a daemon runs');
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to die', () => !isRunning(pid));
+  };
+
+  it('kill -9 of the MCP server: the task finishes and a new server reports its true exit code and full output', async () => {
+    const first = await connect();
+    const { gate, command } = gated('server', 7);
+    const task = await first.ok<Task>('start_task', { command });
+    process.kill(first.pid, 'SIGKILL');
+    await waitFor('the server to die', () => !isRunning(first.pid));
+    writeFileSync(gate, '');
+    const second = await connect();
+    const done = await ended(second, task.task_id);
+    assert.deepEqual([done.status, done.exit_code, done.terminated_by], ['failed', 7, 'exit']);
+    const result = await second.ok<Task>('task_result', { task_id: task.task_id, tail_lines: 2 });
+    assert.equal(result.output, '1000\nfinishing with 7');
+    assert.equal(result.output_total_lines, 1001);
+  });
+
+  it('kill -9 of the daemon: a task that ends while no daemon runs gets its true outcome', async () => {
+    const mcp = await connect();
+    const { gate, command } = gated('dead-daemon', 0);
+    const task = await mcp.ok<Task>('start_task', { command });
+    await killDaemon();
+    writeFileSync(gate, '');
+    await waitFor('the task to exit', () => task.pid !== undefined && !isRunning(task.pid));
+    const done = await ended(mcp, task.task_id); // this read restarts the daemon, which recovers
+    assert.deepEqual([done.status, done.exit_code], ['completed', 0]);
+    assert.equal((await mcp.ok<Task>('task_result', { task_id: task.task_id })).output_total_lines, 1001);
+  });
+
+  it('kill -9 of the daemon: a task still running is adopted and supervised to its true end', async () => {
+    const mcp = await connect();
+    const { gate, command } = gated('adopted', 9);
+    const task = await mcp.ok<Task>('start_task', { command });
+    await killDaemon();
+    // A new daemon starts on the next call and finds the task alive (same pid, same start time).
+    assert.equal((await mcp.ok<Task>('task_status', { task_id: task.task_id })).status, 'working');
+    const newDaemon = home.daemonPid();
+    assert.ok(newDaemon !== undefined && isRunning(newDaemon));
+    writeFileSync(gate, '');
+    const done = await ended(mcp, task.task_id);
+    assert.deepEqual([done.status, done.exit_code], ['failed', 9]);
+  });
+
+  it('kill -9 of the daemon: a timeout is still enforced by the next daemon', async () => {
+    const mcp = await connect();
+    const task = await mcp.ok<Task>('start_task', { command: 'sleep 60', timeout_seconds: 2 });
+    await killDaemon();
+    const done = await ended(mcp, task.task_id);
+    assert.equal(done.status, 'timed_out');
+    await waitFor('the sleep to be gone', () => !isRunning(task.pid as number));
+  });
+
+  it('supervision lost (wrapper killed while no daemon runs): interrupted with a reason, no process left', async () => {
+    const mcp = await connect();
+    const task = await mcp.ok<Task>('start_task', { command: 'sleep 60' });
+    const marker = await waitFor('the task marker', () => markerOf(task.task_id));
+    await killDaemon();
+    process.kill(task.pid as number, 'SIGKILL'); // the wrapper: the exit status can no longer be known
+    const done = await ended(mcp, task.task_id);
+    assert.equal(done.status, 'interrupted');
+    assert.equal(done.terminated_by, 'supervisor_lost');
+    assert.match(done.reason ?? '', /exit status/);
+    assert.equal(done.exit_code, undefined);
+    await waitFor(
+      'no process of the task to remain',
+      () => pidsWithEnv('BACKBURNER_TASK_MARKER', marker).length === 0,
+    );
+  });
+
+  it('a reused pid is not mistaken for the task: the start time must match too', async () => {
+    const mcp = await connect();
+    const task = await mcp.ok<Task>('start_task', { command: 'sleep 60' });
+    await killDaemon();
+    // Pretend the recorded process was another one that happened to get the same pid.
+    withDb((db) => db.prepare('UPDATE tasks SET pid_start_time = ? WHERE id = ?').run('1', task.task_id));
+    const done = await ended(mcp, task.task_id);
+    assert.equal(done.status, 'interrupted', 'never completed on the word of a reused pid');
+    assert.notEqual(done.status, 'completed');
+  });
+
+  it('a reboot since the task started makes it interrupted at once', async () => {
+    const mcp = await connect();
+    const task = await mcp.ok<Task>('start_task', { command: 'sleep 60' });
+    const marker = await waitFor('the task marker', () => markerOf(task.task_id));
+    await killDaemon();
+    withDb((db) => db.prepare('UPDATE tasks SET boot_id = ? WHERE id = ?').run('another-boot', task.task_id));
+    const done = await ended(mcp, task.task_id);
+    assert.deepEqual([done.status, done.terminated_by], ['interrupted', 'reboot']);
+    for (const pid of pidsWithEnv('BACKBURNER_TASK_MARKER', marker)) process.kill(pid, 'SIGKILL'); // no real reboot here
+  });
+
+  it('several servers and CLIs on one home: one daemon, every row kept, no SQLITE_BUSY', async () => {
+    const servers = await Promise.all([connect(), connect(), connect()]);
+    const perServer = 8;
+    const started = await Promise.all(
+      servers.flatMap((mcp, s) =>
+        Array.from({ length: perServer }, (_, i) => mcp.call('start_task', { command: `echo s${s}-t${i}` })),
+      ),
+    );
+    for (const result of started) assert.equal(result.isError, undefined, JSON.stringify(result.content));
+    const cliRuns = [home.cli(['ls', '--json', '--limit', '1000']), home.cli(['ls'])];
+    for (const run of cliRuns) assert.equal(run.code, 0, run.stderr);
+    const daemons = (await import('./helpers/processes.js')).daemonsFor(home.path);
+    assert.equal(daemons.length, 1, `exactly one daemon, found ${daemons.join(', ')}`);
+    const { tasks } = await servers[0]!.ok<{ tasks: Task[] }>('list_tasks', { limit: 1000 });
+    assert.equal(tasks.length, servers.length * perServer);
+    for (const task of tasks) {
+      const done = await ended(servers[1]!, task.task_id);
+      assert.equal(done.status, 'completed');
+    }
+  });
+
+  function withDb<T>(action: (db: Database.Database) => T): T {
+    const db = new Database(join(home.path, 'jobs.db'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      return action(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  function markerOf(id: string): string | undefined {
+    if (!existsSync(join(home.path, 'jobs.db'))) return undefined;
+    return withDb(
+      (db) =>
+        (db.prepare('SELECT marker FROM tasks WHERE id = ?').get(id) as { marker: string } | undefined)
+          ?.marker,
+    );
+  }
+});
