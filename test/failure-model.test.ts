@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
-import { isRunning, pidsWithEnv } from './helpers/processes.js';
+import { daemonsFor, isRunning, pidsWithEnv } from './helpers/processes.js';
 import { waitFor } from './helpers/wait-for.js';
 
 interface Task {
@@ -154,12 +154,14 @@ describe('failure model: tasks outlive the processes around them', () => {
     for (const result of started) assert.equal(result.isError, undefined, JSON.stringify(result.content));
     const cliRuns = [home.cli(['ls', '--json', '--limit', '1000']), home.cli(['ls'])];
     for (const run of cliRuns) assert.equal(run.code, 0, run.stderr);
-    const daemons = (await import('./helpers/processes.js')).daemonsFor(home.path);
+    const daemons = daemonsFor(home.path);
     assert.equal(daemons.length, 1, `exactly one daemon, found ${daemons.join(', ')}`);
-    const { tasks } = await servers[0]!.ok<{ tasks: Task[] }>('list_tasks', { limit: 1000 });
+    const [first, second] = servers;
+    assert.ok(first !== undefined && second !== undefined);
+    const { tasks } = await first.ok<{ tasks: Task[] }>('list_tasks', { limit: 1000 });
     assert.equal(tasks.length, servers.length * perServer);
     for (const task of tasks) {
-      const done = await ended(servers[1]!, task.task_id);
+      const done = await ended(second, task.task_id);
       assert.equal(done.status, 'completed');
     }
   });
