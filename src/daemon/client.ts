@@ -8,6 +8,7 @@ import { BackburnerError } from '../engine/errors.js';
 import type { TaskRow } from '../engine/task.js';
 import { homePaths } from '../store/home.js';
 import { currentPlatform } from '../supervisor/current-platform.js';
+import { VERSION } from '../version.js';
 import {
   encode,
   lineReader,
@@ -19,6 +20,7 @@ import {
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli.js', import.meta.url));
 const CONNECT_DEADLINE_MS = 20_000;
+const RESPAWN_AFTER_MS = 1_000;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -40,6 +42,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   private connecting: Promise<Socket> | undefined;
   private nextId = 1;
   private stoppingOnPurpose = false;
+  private replacedStaleDaemon = false;
   private readonly pending = new Map<number, Pending>();
 
   /**
@@ -60,11 +63,21 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
    * that just died), starting one if needed.
    */
   async ensureDaemon(): Promise<void> {
+    let answer: DaemonMethods['ping']['result'];
     try {
-      await this.request('ping', {});
+      answer = await this.request('ping', {});
     } catch (error) {
       if (!(error instanceof BackburnerError) || error.code !== 'DAEMON_UNAVAILABLE') throw error;
-      await this.request('ping', {}); // the old connection was dead: this one starts a daemon
+      answer = await this.request('ping', {}); // the old connection was dead: this one starts a daemon
+    }
+    if (answer.version !== VERSION && !this.replacedStaleDaemon) {
+      // A daemon left running by an older backburner: ask it to stop (its tasks keep running) and start
+      // ours, which adopts them. Once per client, so that two versions side by side cannot fight forever.
+      this.replacedStaleDaemon = true;
+      const closed = new Promise<void>((resolve) => this.once('disconnected', () => resolve()));
+      await this.request('shutdown', {});
+      await closed;
+      await this.request('ping', {});
     }
   }
 
@@ -97,7 +110,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   private async establish(): Promise<Socket> {
     const path = currentPlatform().socketPath(this.home);
     const deadline = Date.now() + CONNECT_DEADLINE_MS;
-    let spawned = false;
+    let lastSpawn = 0;
     let delay = 10;
     for (;;) {
       try {
@@ -113,9 +126,11 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
             `the backburner daemon for ${this.home} did not start; see ${homePaths(this.home).daemonLog}`,
           );
         }
-        if (!spawned) {
+        // Spawn again now and then: a daemon that was stopping when we first tried may have refused to
+        // start (the old one still held the lock). The lock keeps extra spawns harmless.
+        if (Date.now() - lastSpawn > RESPAWN_AFTER_MS) {
           this.spawnDaemon();
-          spawned = true;
+          lastSpawn = Date.now();
         }
         await sleep(delay);
         delay = Math.min(delay * 2, 200);

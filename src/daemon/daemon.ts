@@ -11,7 +11,8 @@ import { TaskStore } from '../store/task-store.js';
 import { currentPlatform } from '../supervisor/current-platform.js';
 import { LocalSupervisor } from '../supervisor/supervisor.js';
 import { DaemonLock } from './lock.js';
-import { encode, lineReader, PROTOCOL_VERSION, type DaemonMethods, type RequestMessage } from './protocol.js';
+import { VERSION } from '../version.js';
+import { encode, lineReader, type DaemonMethods, type RequestMessage } from './protocol.js';
 
 const DAEMON_LOG_MAX_BYTES = 1024 * 1024;
 
@@ -72,7 +73,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   const handlers: {
     [M in keyof DaemonMethods]: (params: DaemonMethods[M]['params']) => Promise<DaemonMethods[M]['result']>;
   } = {
-    ping: async () => ({ pid: process.pid, version: PROTOCOL_VERSION }),
+    // The override exists for the upgrade test, which needs a daemon of "another" version.
+    ping: async () => ({ pid: process.pid, version: env.BACKBURNER_TEST_DAEMON_VERSION ?? VERSION }),
     start: async (params) => ({ task: await engine.start(params) }),
     cancel: async (params) => engine.cancel(params.id),
     shutdown: async () => {

@@ -5,7 +5,7 @@ import type { TaskRow } from '../engine/task.js';
  * get exactly one response; `ended` events are pushed to every connection, unasked.
  */
 export interface DaemonMethods {
-  ping: { params: Record<string, never>; result: { pid: number; version: number } };
+  ping: { params: Record<string, never>; result: { pid: number; version: string } };
   start: {
     params: { command: string; cwd: string; env: Record<string, string>; timeoutSeconds: number | null };
     result: { task: TaskRow };
@@ -29,9 +29,6 @@ export type EventMessage =
   | { event: 'ended'; task: TaskRow }
   /** Sent before a daemon closes connections on purpose, so that clients do not take it for a crash. */
   | { event: 'stopping' };
-
-/** Bumped when the protocol changes incompatibly: a client then restarts an old daemon. */
-export const PROTOCOL_VERSION = 1;
 
 /** Splits a byte stream into lines and hands each parsed JSON message on. */
 export function lineReader(onMessage: (message: unknown) => void): (chunk: Buffer) => void {
