@@ -25,10 +25,11 @@ export function homePaths(root: string): HomePaths {
 }
 
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.BACKBURNER_HOME;
-  return configured !== undefined && configured.trim() !== ''
-    ? resolve(configured)
-    : join(homedir(), '.backburner');
+  const configured = env.BACKBURNER_HOME?.trim();
+  if (configured === undefined || configured === '') return join(homedir(), '.backburner');
+  // Client configs are not run through a shell, so a leading ~ arrives unexpanded.
+  if (configured === '~' || configured.startsWith('~/')) return join(homedir(), configured.slice(1));
+  return resolve(configured);
 }
 
 /**
