@@ -1,5 +1,5 @@
 import type { TaskRecord, TaskStatus } from '../engine/task.js';
-import { formatSeconds } from '../mcp/render.js';
+import { formatSeconds } from '../output/duration.js';
 
 const useColor = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 

@@ -1,4 +1,5 @@
 import type { TaskRecord } from '../engine/task.js';
+import { formatSeconds } from '../output/duration.js';
 
 /** One short line per task, for clients that show only the text of a tool result. */
 export function describeTask(task: TaskRecord): string {
@@ -11,11 +12,4 @@ export function describeTask(task: TaskRecord): string {
   let line = `${parts.join(', ')}: ${task.command}`;
   if (task.reason !== undefined && task.status !== 'completed') line += ` (${task.reason})`;
   return line;
-}
-
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${String(Math.floor(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
