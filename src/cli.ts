@@ -6,6 +6,7 @@ import {
   listCommand,
   logsCommand,
   statusCommand,
+  waitCommand,
   type CommandOptions,
 } from './cli/commands.js';
 import { readSettings } from './config.js';
@@ -19,10 +20,14 @@ const USAGE = `backburner ${VERSION}: durable background tasks for AI agents, ov
 Usage:
   backburner serve               run the MCP server on stdio (the default when stdin is not a terminal)
   backburner daemon              run the daemon in the foreground (normally started on demand)
-  backburner ls [--limit N]      list tasks, newest first
-  backburner status ID           show one task
+  backburner ls [--limit N] [--status S] [--label L]
+                                 list tasks, newest first
+  backburner status ID           show one task (a unique prefix of 4+ characters works as ID)
   backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
   backburner cancel ID           cancel a task and its whole process tree
+  backburner wait ID... [--all] [--timeout S]
+                                 wait until any (or, with --all, every) task has ended; exit code 0
+                                 when they all completed, 1 when one did not, 124 on timeout
 
 Options:
   --json       machine-readable output
@@ -30,7 +35,8 @@ Options:
   --version    the version
 
 Environment: BACKBURNER_HOME (default ~/.backburner), BACKBURNER_ALLOW, BACKBURNER_DENY,
-BACKBURNER_KILL_GRACE_SECONDS, BACKBURNER_DAEMON_IDLE_SECONDS. See the README.`;
+BACKBURNER_KILL_GRACE_SECONDS, BACKBURNER_DAEMON_IDLE_SECONDS, BACKBURNER_MAX_LOG_BYTES,
+BACKBURNER_MAX_HOME_BYTES, BACKBURNER_RETENTION_DAYS. See the README.`;
 
 class UsageError extends Error {}
 
@@ -51,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
       lines: { type: 'string', short: 'n' },
       follow: { type: 'boolean', short: 'f', default: false },
       limit: { type: 'string' },
+      status: { type: 'string' },
+      label: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -82,11 +92,23 @@ async function main(argv: string[]): Promise<number> {
     follow: values.follow,
     lines: positiveInteger('-n', values.lines),
     limit: positiveInteger('--limit', values.limit),
+    status: values.status,
+    label: values.label,
   };
   try {
     if (verb === 'ls' || verb === 'list') {
       await listCommand(backburner, options);
       return 0;
+    }
+    if (verb === 'wait') {
+      if (id === undefined) throw new UsageError('wait needs one or more task ids');
+      return await waitCommand(
+        backburner,
+        [id, ...rest],
+        values.all,
+        positiveInteger('--timeout', values.timeout),
+        options,
+      );
     }
     if (verb !== 'status' && verb !== 'logs' && verb !== 'cancel')
       throw new UsageError(`unknown command '${verb}'`);

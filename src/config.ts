@@ -1,26 +1,51 @@
 import { resolveHome } from './store/home.js';
+import type { LogLimits } from './store/log-keeper.js';
 
 /** Settings read from the environment. Invalid values fail loudly, naming the variable and the value. */
-export interface Settings {
+export interface Settings extends LogLimits {
   home: string;
   killGraceMs: number;
   daemonIdleMs: number;
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 3600 * 1000;
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
   const text = env[name];
   if (text === undefined || text.trim() === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new Error(`${name} must be a number of seconds (0 or more), got '${text}'`);
-  }
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a number of ${unit} (0 or more), got '${text}'`);
   return value;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: MIB, g: 1024 * MIB, t: 1024 * 1024 * MIB };
+
+/** Bytes, optionally with a binary suffix: 65536, 64K, 64M, 2G (also KB/KiB/MiB ...). */
+export function parseSize(name: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (match === null || unit === undefined) {
+    throw new Error(`${name} must be a size in bytes such as 67108864, 64M or 2G, got '${text}'`);
+  }
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1024) throw new Error(`${name} must be at least 1K, got '${text}'`);
+  return bytes;
+}
+
+function size(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  return text === undefined || text.trim() === '' ? fallback : parseSize(name, text);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     home: resolveHome(env),
-    killGraceMs: seconds(env, 'BACKBURNER_KILL_GRACE_SECONDS', 5) * 1000,
-    daemonIdleMs: seconds(env, 'BACKBURNER_DAEMON_IDLE_SECONDS', 300) * 1000,
+    killGraceMs: number(env, 'BACKBURNER_KILL_GRACE_SECONDS', 5, 'seconds') * 1000,
+    daemonIdleMs: number(env, 'BACKBURNER_DAEMON_IDLE_SECONDS', 300, 'seconds') * 1000,
+    maxLogBytes: size(env, 'BACKBURNER_MAX_LOG_BYTES', 64 * MIB),
+    maxHomeBytes: size(env, 'BACKBURNER_MAX_HOME_BYTES', 2048 * MIB),
+    retentionMs: number(env, 'BACKBURNER_RETENTION_DAYS', 14, 'days') * DAY_MS,
   };
 }

@@ -40,10 +40,12 @@ describe('the five tools through a real MCP client', () => {
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     assert.deepEqual([...byName.keys()].sort(), [
       'cancel_task',
+      'delete_task',
       'list_tasks',
       'start_task',
       'task_result',
       'task_status',
+      'wait_tasks',
     ]);
     for (const tool of tools) {
       assert.ok((tool.description ?? '').length > 40, `${tool.name} has a description that teaches`);
@@ -53,7 +55,10 @@ describe('the five tools through a real MCP client', () => {
     assert.deepEqual(Object.keys(start?.inputSchema.properties ?? {}).sort(), [
       'command',
       'cwd',
+      'env',
+      'label',
       'timeout_seconds',
+      'wait_seconds',
     ]);
     assert.deepEqual(start?.inputSchema.required, ['command']);
     assert.equal(start?.annotations?.readOnlyHint, false);

@@ -1,15 +1,18 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Backburner } from '../client/backburner.js';
-import { isTerminal } from '../engine/task.js';
+import { MAX_WAIT_SECONDS, type Backburner } from '../client/backburner.js';
+import { isTerminal, type TaskRow } from '../engine/task.js';
+import { logicalOffset, physicalOffset, type LogLayout } from '../store/log-cap.js';
 import { readRange, readTail } from '../store/logs.js';
-import { paint, taskDetails, taskTable } from './format.js';
+import { paint, paintStatus, taskDetails, taskTable } from './format.js';
 
 export interface CommandOptions {
   json: boolean;
   lines?: number;
   follow: boolean;
   limit?: number;
+  status?: string;
+  label?: string;
 }
 
 const print = (text: string): void => {
@@ -18,9 +21,9 @@ const print = (text: string): void => {
 const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
 
 export async function listCommand(bb: Backburner, options: CommandOptions): Promise<void> {
-  const tasks = await bb.list(options.limit ?? 20);
-  if (options.json) printJson({ tasks });
-  else print(tasks.length === 0 ? 'no tasks yet' : taskTable(tasks));
+  const page = await bb.list({ limit: options.limit ?? 20, status: options.status, label: options.label });
+  if (options.json) printJson(page);
+  else print(page.tasks.length === 0 ? 'no tasks yet' : taskTable(page.tasks));
 }
 
 export async function statusCommand(bb: Backburner, id: string, options: CommandOptions): Promise<void> {
@@ -47,7 +50,7 @@ export async function logsCommand(bb: Backburner, id: string, options: CommandOp
   const row = await bb.read(id);
   const path = bb.logFile(row.id);
   if (options.json) {
-    const result = await bb.result(row.id, options.lines ?? 100);
+    const result = await bb.result(row.id, { tail_lines: options.lines ?? 100, max_bytes: 4 * 1024 * 1024 });
     printJson({
       task_id: result.task_id,
       status: result.status,
@@ -56,27 +59,35 @@ export async function logsCommand(bb: Backburner, id: string, options: CommandOp
     });
     return;
   }
-  let position: number;
+  // Positions are logical (bytes the task wrote), so that following survives the log being cut to its cap.
+  const layout = (task: TaskRow): LogLayout => ({
+    headBytes: task.log_head_bytes,
+    droppedBytes: task.log_dropped_bytes,
+  });
+  let physical: number;
   if (options.lines !== undefined) {
     const tail = readTail(path, options.lines);
     if (tail.text !== '') print(tail.text);
-    position = tail.totalBytes;
+    physical = tail.totalBytes;
   } else {
-    position = await streamFile(path);
+    physical = await streamFile(path);
   }
   if (!options.follow) return;
+  let logical = logicalOffset(layout(row), physical);
   for (;;) {
+    const current = await bb.read(row.id);
+    const ended = isTerminal(current.status); // read before the log: what an ended task wrote is all there
+    const { position, missedBytes } = physicalOffset(layout(current), logical);
+    if (missedBytes > 0)
+      process.stderr.write(paint('gray', `[backburner: ${missedBytes} bytes were dropped by the log cap]\n`));
     const chunk = readRange(path, position, FOLLOW_CHUNK);
+    logical = logicalOffset(layout(current), position + chunk.length);
     if (chunk.length > 0) {
       process.stdout.write(chunk);
-      position += chunk.length;
       continue;
     }
-    const current = await bb.status(row.id);
-    if (isTerminal(current.status)) {
-      const rest = readRange(path, position, Number.MAX_SAFE_INTEGER);
-      if (rest.length > 0) process.stdout.write(rest);
-      process.stderr.write(paint('gray', `[backburner] task ${current.task_id} ${current.status}\n`));
+    if (ended) {
+      process.stderr.write(paint('gray', `[backburner] task ${current.id} ${current.status}\n`));
       return;
     }
     await sleep(FOLLOW_POLL_MS);
@@ -96,4 +107,31 @@ function streamFile(path: string): Promise<number> {
       error.code === 'ENOENT' ? resolve(0) : reject(error),
     );
   });
+}
+
+/**
+ * Waits for tasks, however long it takes (or --timeout seconds): unlike the MCP tool, a person's
+ * terminal has no tool-call limit, so this loops over the bounded waits.
+ */
+export async function waitCommand(
+  bb: Backburner,
+  ids: string[],
+  all: boolean,
+  timeoutSeconds: number | undefined,
+  options: CommandOptions,
+): Promise<number> {
+  const deadline = timeoutSeconds === undefined ? Infinity : Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const slice = Math.min(MAX_WAIT_SECONDS, Math.max(0, (deadline - Date.now()) / 1000));
+    const result = await bb.wait(ids, all ? 'all' : 'any', slice);
+    if (!result.timed_out || Date.now() >= deadline) {
+      if (options.json) printJson(result);
+      else
+        for (const task of result.tasks)
+          print(`${task.task_id}  ${paintStatus(task.status)}  ${task.summary}`);
+      if (result.timed_out) return 124;
+      const ended = result.tasks.filter((task) => isTerminal(task.status));
+      return ended.every((task) => task.status === 'completed') ? 0 : 1;
+    }
+  }
 }

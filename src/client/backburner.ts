@@ -1,29 +1,62 @@
 import { DaemonClient } from '../daemon/client.js';
-import { taskNotFound } from '../engine/errors.js';
+import { BackburnerError, invalidArgument, quote, taskNotFound } from '../engine/errors.js';
 import { enforcePolicy } from '../engine/policy.js';
-import { toRecord, type TaskRecord, type TaskRow } from '../engine/task.js';
+import {
+  isTerminal,
+  TASK_STATUSES,
+  toRecord,
+  type TaskRecord,
+  type TaskRow,
+  type TaskStatus,
+} from '../engine/task.js';
 import {
   validateCommand,
   validateCwd,
+  validateEnv,
   validateIntegerInRange,
+  validateLabel,
+  validateSince,
   validateTaskId,
   validateTimeout,
 } from '../engine/validate.js';
+import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
+import { readOutput, type OutputView, type ReadRequest } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
-import { logPath, readTail } from '../store/logs.js';
-import { TaskStore } from '../store/task-store.js';
+import { logPath } from '../store/logs.js';
+import { TaskStore, type TaskFilter } from '../store/task-store.js';
+import { waitForTasks, type WaitMode, type WaitProgress } from './wait.js';
 
 export interface StartOptions {
   command: unknown;
   cwd?: unknown;
   timeout_seconds?: unknown;
+  label?: unknown;
+  env?: unknown;
 }
 
-export interface TaskResult extends TaskRecord {
-  output: string;
-  output_total_lines: number;
+export interface ResultOptions {
+  tail_lines?: unknown;
+  head_lines?: unknown;
+  since?: unknown;
+  grep?: unknown;
+  context_lines?: unknown;
+  max_matches?: unknown;
+  max_bytes?: unknown;
+  raw?: unknown;
 }
+
+export interface ListOptions {
+  limit?: unknown;
+  status?: unknown;
+  label?: unknown;
+  cwd?: unknown;
+  since?: unknown;
+  cursor?: unknown;
+}
+
+export type TaskDetails = TaskRecord & TaskInsight;
+export type TaskResult = TaskDetails & OutputView;
 
 export interface CancelResult {
   task: TaskRecord;
@@ -33,10 +66,28 @@ export interface CancelResult {
   message: string;
 }
 
+export interface WaitResult {
+  tasks: (TaskDetails & { output_tail?: string })[];
+  /** True when time ran out before the condition was met. */
+  timed_out: boolean;
+  waited_seconds: number;
+  message: string;
+}
+
 export const DEFAULT_TAIL_LINES = 100;
-export const MAX_TAIL_LINES = 100_000;
+export const MAX_LINES = 100_000;
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 1000;
+export const DEFAULT_MAX_BYTES = 16 * 1024;
+export const MAX_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_MATCHES = 50;
+export const MAX_CONTEXT_LINES = 50;
+export const DEFAULT_WAIT_SECONDS = 30;
+/** Under a client's ~60 s tool-call limit, with room to answer. */
+export const MAX_WAIT_SECONDS = 50;
+export const MAX_WAIT_TASKS = 100;
+const SHORT_TAIL_LINES = 10;
+const SHORT_TAIL_BYTES = 2048;
 
 /**
  * What every adapter (the MCP server, the CLI) calls. It validates, applies the caller's policy, sends
@@ -63,30 +114,34 @@ export class Backburner {
     const command = validateCommand(options.command);
     const cwd = validateCwd(options.cwd, this.baseCwd);
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
+    const label = validateLabel(options.label);
+    const extraEnv = validateEnv(options.env);
     enforcePolicy(command, this.env); // read afresh on every call, from this caller's environment
     const { task } = await this.daemon.request('start', {
       command,
       cwd,
       timeoutSeconds,
-      env: inheritedEnvironment(this.env),
+      label,
+      env: { ...inheritedEnvironment(this.env), ...extraEnv },
     });
     return toRecord(task);
   }
 
-  async status(taskId: unknown): Promise<TaskRecord> {
-    return toRecord(await this.read(taskId));
+  async status(taskId: unknown): Promise<TaskDetails> {
+    return this.details(await this.read(taskId));
   }
 
-  async result(taskId: unknown, tailLines: unknown = DEFAULT_TAIL_LINES): Promise<TaskResult> {
-    const lines = validateIntegerInRange('tail_lines', tailLines ?? DEFAULT_TAIL_LINES, 1, MAX_TAIL_LINES);
+  async result(taskId: unknown, options: ResultOptions = {}): Promise<TaskResult> {
+    const request = parseReadRequest(options);
     const row = await this.read(taskId);
-    const tail = readTail(logPath(this.paths.logs, row.id), lines);
-    return { ...toRecord(row), output: tail.text, output_total_lines: tail.totalLines };
+    const view = await readOutput(this.logFile(row.id), layoutOf(row), request);
+    if (row.log_removed === 1)
+      view.output = '[the log of this task was removed by the retention policy or the home quota]';
+    return { ...this.details(row), ...view };
   }
 
   async cancel(taskId: unknown): Promise<CancelResult> {
-    const id = validateTaskId(taskId);
-    this.require(id);
+    const id = this.resolve(validateTaskId(taskId)).id;
     const outcome = await this.daemon.request('cancel', { id });
     const task = toRecord(outcome.task);
     const message = outcome.changed
@@ -95,11 +150,82 @@ export class Backburner {
     return { task, changed: outcome.changed, processes_ended: outcome.processesEnded, message };
   }
 
-  async list(limit: unknown = DEFAULT_LIST_LIMIT): Promise<TaskRecord[]> {
-    const count = validateIntegerInRange('limit', limit ?? DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
+  async delete(taskId: unknown): Promise<{ task_id: string; deleted: boolean }> {
+    const id = this.resolve(validateTaskId(taskId)).id;
+    const { deleted } = await this.daemon.request('delete', { id });
+    return { task_id: id, deleted };
+  }
+
+  async list(options: ListOptions = {}): Promise<{ tasks: TaskRecord[]; next_cursor?: string }> {
+    const limit = validateIntegerInRange('limit', options.limit ?? DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
+    const filter: TaskFilter = {};
+    const statuses = parseStatuses(options.status);
+    if (statuses !== undefined) filter.statuses = statuses;
+    const label = validateLabel(options.label);
+    if (label !== null) filter.label = label;
+    if (options.cwd !== undefined && options.cwd !== null)
+      filter.cwd = validateCwd(options.cwd, this.baseCwd);
+    const since = validateSince('since', options.since);
+    if (since !== undefined) filter.createdSince = since;
+    const before = parseListCursor(options.cursor);
+    if (before !== undefined) filter.before = before;
     await this.daemon.ensureDaemon();
+    const rows = this.store.query(filter, limit + 1);
     const now = Date.now();
-    return this.store.list(count).map((row) => toRecord(row, now));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const tasks = page.map((row) => toRecord(row, now));
+    return rows.length > limit && last !== undefined
+      ? { tasks, next_cursor: `${last.created_at}.${last.id}` }
+      : { tasks };
+  }
+
+  /**
+   * Waits until any (or all) of the tasks have ended, or `timeoutSeconds` ran out. Woken by the daemon's
+   * events, so it answers within milliseconds of a task's end.
+   */
+  async wait(
+    taskIds: unknown,
+    mode: WaitMode = 'any',
+    timeoutSeconds: unknown = DEFAULT_WAIT_SECONDS,
+    onProgress?: (progress: WaitProgress) => void,
+  ): Promise<WaitResult> {
+    if (!Array.isArray(taskIds) || taskIds.length === 0) {
+      throw invalidArgument(`task_ids must be a non-empty array of task ids, got ${quote(taskIds)}`);
+    }
+    if (taskIds.length > MAX_WAIT_TASKS)
+      throw invalidArgument(`task_ids may list at most ${MAX_WAIT_TASKS} tasks, got ${taskIds.length}`);
+    const seconds = validateWaitSeconds('timeout_seconds', timeoutSeconds ?? DEFAULT_WAIT_SECONDS);
+    const ids = [...new Set(taskIds.map((id) => this.resolve(validateTaskId(id)).id))];
+    await this.daemon.ensureDaemon();
+    const started = Date.now();
+    const rows = await waitForTasks({
+      ids,
+      mode,
+      timeoutMs: seconds * 1000,
+      read: (id) => this.require(id),
+      events: this.daemon,
+      onProgress,
+    });
+    const ended = rows.filter((row) => isTerminal(row.status));
+    const timedOut = mode === 'any' ? ended.length === 0 : ended.length < rows.length;
+    const tasks = rows.map((row) => {
+      const details: TaskDetails & { output_tail?: string } = this.details(row);
+      if (isTerminal(row.status)) details.output_tail = this.shortTail(row);
+      return details;
+    });
+    const waited = Math.round((Date.now() - started) / 100) / 10;
+    const working = rows.length - ended.length;
+    const message = timedOut
+      ? `${working} of ${rows.length} still working after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`
+      : `${ended.length} of ${rows.length} ended${working > 0 ? `; ${working} still working` : ''}`;
+    return { tasks, timed_out: timedOut, waited_seconds: waited, message };
+  }
+
+  /** The last few lines of a task's output (cleaned, at most a couple of KiB), for answers that must stay small. */
+  shortTail(row: TaskRow): string {
+    const lines = recentOutput(this.logFile(row.id)).slice(-SHORT_TAIL_LINES).join('\n');
+    return lines.length > SHORT_TAIL_BYTES ? lines.slice(lines.length - SHORT_TAIL_BYTES) : lines;
   }
 
   /** The path of a task's log, for adapters that follow it. */
@@ -107,10 +233,9 @@ export class Backburner {
     return logPath(this.paths.logs, taskId);
   }
 
-  /** Reads a task after making sure a daemon runs: a fresh daemon first settles tasks a dead one left. */
+  /** Resolves an id or unique prefix, after making sure a daemon runs (a fresh one settles what a dead one left). */
   async read(taskId: unknown): Promise<TaskRow> {
-    const id = validateTaskId(taskId);
-    this.require(id);
+    const id = this.resolve(validateTaskId(taskId)).id;
     await this.daemon.ensureDaemon();
     return this.require(id);
   }
@@ -120,11 +245,119 @@ export class Backburner {
     this.store.db.close();
   }
 
+  private details(row: TaskRow): TaskDetails {
+    const record = toRecord(row);
+    return {
+      ...record,
+      ...insight(
+        record,
+        this.logFile(row.id),
+        isTerminal(row.status) ? [] : this.store.recentDurations(row.command, row.cwd),
+      ),
+    };
+  }
+
+  /** An exact id, or the one task whose id starts with the prefix. */
+  private resolve(prefix: string): TaskRow {
+    const exact = this.store.get(prefix);
+    if (exact !== undefined) return exact;
+    const candidates = this.store.withPrefix(prefix);
+    const [only] = candidates;
+    if (only === undefined) throw taskNotFound(prefix);
+    if (candidates.length > 1) {
+      const listed = candidates
+        .slice(0, 10)
+        .map((row) => `${row.id} (${row.status}: ${row.command.slice(0, 40)})`);
+      throw new BackburnerError(
+        'INVALID_ARGUMENT',
+        `task id prefix '${prefix}' is ambiguous: it matches ${candidates.length > 10 ? 'more than 10' : candidates.length} tasks: ${listed.join(', ')}; give more characters`,
+      );
+    }
+    return only;
+  }
+
   private require(id: string): TaskRow {
     const row = this.store.get(id);
     if (row === undefined) throw taskNotFound(id);
     return row;
   }
+}
+
+const layoutOf = (row: TaskRow): { headBytes: number | null; droppedBytes: number } => ({
+  headBytes: row.log_head_bytes,
+  droppedBytes: row.log_dropped_bytes,
+});
+
+export function validateWaitSeconds(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalidArgument(`${name} must be a number, got ${quote(value)}`);
+  if (value < 0 || value > MAX_WAIT_SECONDS) {
+    throw invalidArgument(`${name} must be between 0 and ${MAX_WAIT_SECONDS}, got ${value}`);
+  }
+  return value;
+}
+
+function optionalInteger(name: string, value: unknown, min: number, max: number): number | undefined {
+  return value === undefined || value === null ? undefined : validateIntegerInRange(name, value, min, max);
+}
+
+function parseReadRequest(options: ResultOptions): ReadRequest {
+  const headLines = optionalInteger('head_lines', options.head_lines, 1, MAX_LINES);
+  let tailLines = optionalInteger('tail_lines', options.tail_lines, 1, MAX_LINES);
+  if (tailLines === undefined && headLines === undefined) tailLines = DEFAULT_TAIL_LINES;
+  let since: number | undefined;
+  if (options.since !== undefined && options.since !== null) {
+    if (typeof options.since !== 'string' || !/^\d{1,16}$/.test(options.since)) {
+      throw invalidArgument(
+        `since must be a next_cursor value returned by an earlier task_result, got ${quote(options.since)}`,
+      );
+    }
+    since = Number(options.since);
+  }
+  let grep: RegExp | undefined;
+  if (options.grep !== undefined && options.grep !== null) {
+    if (typeof options.grep !== 'string' || options.grep === '')
+      throw invalidArgument(`grep must be a non-empty regular expression, got ${quote(options.grep)}`);
+    try {
+      grep = new RegExp(options.grep);
+    } catch (error) {
+      throw invalidArgument(
+        `grep is not a valid regular expression: ${quote(options.grep)} (${(error as Error).message})`,
+      );
+    }
+  }
+  if (options.raw !== undefined && options.raw !== null && typeof options.raw !== 'boolean') {
+    throw invalidArgument(`raw must be true or false, got ${quote(options.raw)}`);
+  }
+  return {
+    tailLines,
+    headLines,
+    since,
+    grep,
+    contextLines: optionalInteger('context_lines', options.context_lines, 0, MAX_CONTEXT_LINES) ?? 0,
+    maxMatches: optionalInteger('max_matches', options.max_matches, 1, 10_000) ?? DEFAULT_MAX_MATCHES,
+    maxBytes: optionalInteger('max_bytes', options.max_bytes, 256, MAX_MAX_BYTES) ?? DEFAULT_MAX_BYTES,
+    raw: options.raw === true,
+  };
+}
+
+function parseStatuses(status: unknown): TaskStatus[] | undefined {
+  if (status === undefined || status === null) return undefined;
+  const list = Array.isArray(status) ? status : [status];
+  return list.map((value) => {
+    if (typeof value !== 'string' || !(TASK_STATUSES as readonly string[]).includes(value)) {
+      throw invalidArgument(`status must be one of ${TASK_STATUSES.join(', ')}, got ${quote(value)}`);
+    }
+    return value as TaskStatus;
+  });
+}
+
+function parseListCursor(cursor: unknown): { createdAt: number; id: string } | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  const match = typeof cursor === 'string' ? /^(\d{1,16})\.([0-9a-f]{8})$/.exec(cursor) : null;
+  if (match === null)
+    throw invalidArgument(`cursor must be a next_cursor value returned by list_tasks, got ${quote(cursor)}`);
+  return { createdAt: Number(match[1]), id: match[2] ?? '' };
 }
 
 /** The caller's environment, as the task inherits it (strings only). */

@@ -63,12 +63,15 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
    * that just died), starting one if needed.
    */
   async ensureDaemon(): Promise<void> {
-    let answer: DaemonMethods['ping']['result'];
-    try {
-      answer = await this.request('ping', {});
-    } catch (error) {
-      if (!(error instanceof BackburnerError) || error.code !== 'DAEMON_UNAVAILABLE') throw error;
-      answer = await this.request('ping', {}); // the old connection was dead: this one starts a daemon
+    let answer: DaemonMethods['ping']['result'] | undefined;
+    // A connection to a daemon that just died fails only when used; the next attempt starts a new one.
+    for (let attempt = 1; answer === undefined; attempt++) {
+      try {
+        answer = await this.request('ping', {});
+      } catch (error) {
+        if (!(error instanceof BackburnerError) || error.code !== 'DAEMON_UNAVAILABLE' || attempt === 3)
+          throw error;
+      }
     }
     if (answer.version !== VERSION && !this.replacedStaleDaemon) {
       // A daemon left running by an older backburner: ask it to stop (its tasks keep running) and start
@@ -161,12 +164,16 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
       'data',
       lineReader((message) => this.dispatch(message as ResponseMessage | EventMessage)),
     );
-    socket.on('error', () => socket.destroy());
+    let cause = 'closed';
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      cause = error.code ?? error.message;
+      socket.destroy();
+    });
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
       const lost = new BackburnerError(
         'DAEMON_UNAVAILABLE',
-        'the connection to the backburner daemon was lost',
+        `the connection to the backburner daemon was lost (${this.stoppingOnPurpose ? 'the daemon stopped' : cause})`,
       );
       for (const waiter of this.pending.values()) waiter.reject(lost);
       this.pending.clear();

@@ -4,9 +4,10 @@ import { dirname } from 'node:path';
 import { readSettings } from '../config.js';
 import { BackburnerError } from '../engine/errors.js';
 import { Engine } from '../engine/engine.js';
-import type { TaskRow } from '../engine/task.js';
+import { isTerminal, type TaskRow } from '../engine/task.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome } from '../store/home.js';
+import { LogKeeper } from '../store/log-keeper.js';
 import { TaskStore } from '../store/task-store.js';
 import { currentPlatform } from '../supervisor/current-platform.js';
 import { LocalSupervisor } from '../supervisor/supervisor.js';
@@ -45,6 +46,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   const supervisor = new LocalSupervisor(platform, (id, observation) => engine.handleExit(id, observation));
   engine = new Engine(store, supervisor, { logsDir: paths.logs, killGraceMs: settings.killGraceMs });
   engine.recover();
+  const keeper = new LogKeeper(store, paths.logs, settings);
+  housekeeping(engine, keeper);
 
   const connections = new Set<Socket>();
   const broadcast = (task: TaskRow): void => {
@@ -77,6 +80,16 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     ping: async () => ({ pid: process.pid, version: env.BACKBURNER_TEST_DAEMON_VERSION ?? VERSION }),
     start: async (params) => ({ task: await engine.start(params) }),
     cancel: async (params) => engine.cancel(params.id),
+    delete: async (params) => {
+      const task = store.get(params.id);
+      if (task !== undefined && !isTerminal(task.status)) {
+        throw new BackburnerError(
+          'INVALID_ARGUMENT',
+          `task ${params.id} is still ${task.status}: cancel it first, then delete it`,
+        );
+      }
+      return { deleted: keeper.deleteTask(params.id) };
+    },
     shutdown: async () => {
       setImmediate(() => void stop('asked to shut down'));
       return { stopping: true };
@@ -133,6 +146,44 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   });
   if (process.platform !== 'win32') chmodSync(socketPath, 0o600);
   log(`serving ${settings.home} at ${socketPath}`);
+}
+
+const CAP_CHECK_MS = 50;
+const QUIET_EVERY_TICKS = 5;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+const SWEEP_AFTER_END_MS = 1000;
+
+/**
+ * Keeps the home bounded while the daemon runs: running tasks' logs are checked against the cap a few
+ * times a second; retention and the quota are applied at start, after tasks end, and every few minutes.
+ */
+function housekeeping(engine: Engine, keeper: LogKeeper): void {
+  const sweep = (): void => {
+    try {
+      keeper.sweep();
+    } catch (error) {
+      log(`housekeeping failed: ${(error as Error).message}`);
+    }
+  };
+  sweep();
+  // A log that grew since the last look is looked at again soon; a quiet one a few times a second.
+  let tick = 0;
+  setInterval(() => {
+    tick++;
+    for (const id of engine.liveTasks) {
+      if (tick % QUIET_EVERY_TICKS === 0 || keeper.isGrowing(id)) keeper.cap(id);
+    }
+  }, CAP_CHECK_MS).unref();
+  setInterval(sweep, SWEEP_EVERY_MS).unref();
+  let pending: NodeJS.Timeout | undefined;
+  engine.on('ended', (task) => {
+    keeper.cap(task.id);
+    keeper.forget(task.id);
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      sweep();
+    }, SWEEP_AFTER_END_MS);
+  });
 }
 
 function trimDaemonLog(path: string): void {

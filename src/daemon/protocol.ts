@@ -7,10 +7,17 @@ import type { TaskRow } from '../engine/task.js';
 export interface DaemonMethods {
   ping: { params: Record<string, never>; result: { pid: number; version: string } };
   start: {
-    params: { command: string; cwd: string; env: Record<string, string>; timeoutSeconds: number | null };
+    params: {
+      command: string;
+      cwd: string;
+      env: Record<string, string>;
+      timeoutSeconds: number | null;
+      label: string | null;
+    };
     result: { task: TaskRow };
   };
   cancel: { params: { id: string }; result: { task: TaskRow; changed: boolean; processesEnded: number } };
+  delete: { params: { id: string }; result: { deleted: boolean } };
   shutdown: { params: Record<string, never>; result: { stopping: true } };
 }
 

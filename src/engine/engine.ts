@@ -20,6 +20,7 @@ export interface StartRequest {
   cwd: string;
   env: Record<string, string>;
   timeoutSeconds: number | null;
+  label?: string | null;
 }
 
 export interface CancelOutcome {
@@ -57,6 +58,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.bootId = runner.bootId();
   }
 
+  /** Ids of the tasks this daemon is supervising now. */
+  get liveTasks(): ReadonlySet<string> {
+    return this.live;
+  }
+
   /** Tasks this daemon is supervising or still ending. */
   get busy(): number {
     return this.live.size + this.terminations.size;
@@ -72,6 +78,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       createdAt: Date.now(),
       timeoutSeconds: request.timeoutSeconds,
       marker,
+      label: request.label ?? null,
     });
     const paths = {
       logPath: logPath(this.options.logsDir, id),

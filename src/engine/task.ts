@@ -51,6 +51,12 @@ export interface TaskRow {
   processes_ended: number | null;
   /** 1 once the supervisor has confirmed that no process of the task is left. */
   reaped: number;
+  label: string | null;
+  /** Set once the log was cut to its cap: the bytes of head kept. */
+  log_head_bytes: number | null;
+  log_dropped_bytes: number;
+  /** 1 once retention or the home quota removed the log. */
+  log_removed: number;
 }
 
 /** A task as adapters show it: snake_case, ISO 8601 UTC times, fields only where they mean something. */
@@ -70,6 +76,9 @@ export interface TaskRecord {
   terminated_by?: TerminatedBy;
   reason?: string;
   pid?: number;
+  label?: string;
+  /** Set when retention or the home quota removed the task's log. */
+  log_removed?: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -99,5 +108,7 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
   if (row.terminated_by !== null) record.terminated_by = row.terminated_by;
   if (row.reason !== null) record.reason = row.reason;
   if (row.status === 'working' && row.pid !== null) record.pid = row.pid;
+  if (row.label !== null) record.label = row.label;
+  if (row.log_removed === 1) record.log_removed = true;
   return record;
 }

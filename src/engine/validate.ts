@@ -4,8 +4,9 @@ import { BackburnerError, invalidArgument, quote } from './errors.js';
 
 /** The longest timeout we accept: 30 days. Longer values are almost always a unit mistake. */
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
-/** Task ids are 8 lowercase hex characters. */
+/** Task ids are 8 lowercase hex characters; any unique prefix of 4 or more names one too. */
 export const TASK_ID_PATTERN = /^[0-9a-f]{8}$/;
+const TASK_ID_PREFIX_PATTERN = /^[0-9a-f]{4,8}$/;
 
 export function validateCommand(command: unknown): string {
   if (typeof command !== 'string') throw invalidArgument(`command must be a string, got ${quote(command)}`);
@@ -40,14 +41,15 @@ export function validateTimeout(timeout: unknown): number | null {
   return timeout;
 }
 
+/** A task id or a unique prefix of one (at least 4 characters), lowercased. */
 export function validateTaskId(id: unknown): string {
   if (typeof id !== 'string') throw invalidArgument(`task_id must be a string, got ${quote(id)}`);
   const trimmed = id.trim().toLowerCase();
-  if (!TASK_ID_PATTERN.test(trimmed)) {
+  if (!TASK_ID_PREFIX_PATTERN.test(trimmed)) {
     // Said as "no task" too: whatever the agent copied, there is no such task, and why is worth knowing.
     throw new BackburnerError(
       'TASK_NOT_FOUND',
-      `no task with id ${quote(id)} (task ids are 8 hexadecimal characters, as start_task returned them)`,
+      `no task with id ${quote(id)} (task ids are 8 hexadecimal characters, as start_task returned them; a unique prefix of 4 or more works too)`,
     );
   }
   return trimmed;
@@ -60,4 +62,70 @@ export function validateIntegerInRange(name: string, value: unknown, min: number
   if (value < min || value > max)
     throw invalidArgument(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+export const MAX_LABEL_LENGTH = 200;
+
+export function validateLabel(label: unknown): string | null {
+  if (label === undefined || label === null) return null;
+  if (typeof label !== 'string') throw invalidArgument(`label must be a string, got ${quote(label)}`);
+  if (label.trim() === '') throw invalidArgument(`label must not be empty, got ${quote(label)}`);
+  if (label.length > MAX_LABEL_LENGTH || /[\0\n\r]/.test(label)) {
+    throw invalidArgument(
+      `label must be one line of at most ${MAX_LABEL_LENGTH} characters, got ${quote(label)}`,
+    );
+  }
+  return label;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_ENV_BYTES = 1024 * 1024;
+
+/** Variables to add to the task's environment. Error messages name the variable, never its value. */
+export function validateEnv(env: unknown): Record<string, string> {
+  if (env === undefined || env === null) return {};
+  if (typeof env !== 'object' || Array.isArray(env)) {
+    throw invalidArgument(
+      `env must be an object of NAME: "value" strings, got ${Array.isArray(env) ? 'an array' : typeof env}`,
+    );
+  }
+  let bytes = 0;
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
+    if (!ENV_NAME.test(name))
+      throw invalidArgument(`env variable name ${quote(name)} is not a valid name (letters, digits, _)`);
+    if (typeof value !== 'string') throw invalidArgument(`env value of ${name} must be a string (not shown)`);
+    if (value.includes('\0'))
+      throw invalidArgument(`env value of ${name} must not contain NUL bytes (not shown)`);
+    bytes += name.length + Buffer.byteLength(value);
+    result[name] = value;
+  }
+  if (bytes > MAX_ENV_BYTES)
+    throw invalidArgument(`env is too large: ${bytes} bytes, at most ${MAX_ENV_BYTES}`);
+  return result;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i;
+const DURATION_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** A point in time: an ISO 8601 timestamp, or a duration ago such as "30m", "2h", "1d". */
+export function validateSince(name: string, since: unknown, now: number = Date.now()): number | undefined {
+  if (since === undefined || since === null) return undefined;
+  if (typeof since !== 'string') throw invalidArgument(`${name} must be a string, got ${quote(since)}`);
+  const duration = DURATION.exec(since.trim());
+  if (duration !== null)
+    return now - Number(duration[1]) * (DURATION_MS[(duration[2] ?? 's').toLowerCase()] ?? 1000);
+  const time = Date.parse(since);
+  if (Number.isNaN(time)) {
+    throw invalidArgument(
+      `${name} must be an ISO 8601 time (2026-11-23T17:00:00Z) or a duration ago (30m, 2h, 1d), got ${quote(since)}`,
+    );
+  }
+  return time;
 }

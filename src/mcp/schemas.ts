@@ -10,7 +10,9 @@ export const mustBe =
 
 export const taskIdArgument = z
   .string({ error: mustBe('task_id', 'a string') })
-  .describe('The task id returned by start_task (8 hexadecimal characters).');
+  .describe(
+    'The task id returned by start_task (8 hexadecimal characters; a unique prefix of 4 or more works).',
+  );
 
 export const taskRecordShape = {
   task_id: z.string().describe('The task id: 8 hexadecimal characters.'),
@@ -33,6 +35,62 @@ export const taskRecordShape = {
     .describe('Why it ended: exit, signal, cancel, timeout, spawn_error, supervisor_lost or reboot.'),
   reason: z.string().optional().describe('A plain-words reason for an unusual end.'),
   pid: z.number().int().optional().describe('The process group of a working task.'),
+  label: z.string().optional(),
+  log_removed: z.boolean().optional().describe('True when retention or the home quota removed the log.'),
 };
 
 export const taskRecordSchema = z.object(taskRecordShape);
+
+export const insightShape = {
+  summary: z
+    .string()
+    .describe('One line in plain words: how it ended (or how long it has run) and its last line.'),
+  progress: z
+    .object({
+      percent: z.number().optional(),
+      current: z.number().optional(),
+      total: z.number().optional(),
+      message: z.string().optional(),
+    })
+    .optional()
+    .describe(
+      'Parsed from the latest output of a working task: percentages, n/m counters, test runner counts.',
+    ),
+  typical_duration_seconds: z
+    .number()
+    .optional()
+    .describe('Median duration of earlier completed runs of the same command in the same directory.'),
+  eta_seconds: z.number().optional().describe('Estimated seconds left.'),
+};
+
+export const outputViewShape = {
+  output: z
+    .string()
+    .describe('The requested part of the output (stdout and stderr merged), cleaned unless raw.'),
+  output_total_lines: z.number().int().describe('Lines in the stored log.'),
+  next_cursor: z.string().describe('Pass as `since` to read only what comes after this read.'),
+  dropped_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe('Bytes the log cap dropped from the middle of the output.'),
+  missed_bytes: z
+    .number()
+    .int()
+    .optional()
+    .describe('With since: bytes after the cursor that the cap dropped.'),
+  truncated: z
+    .string()
+    .optional()
+    .describe('Present when the answer was cut: what was left out and how to read it.'),
+  match_count: z.number().int().optional().describe('With grep: how many lines matched in all.'),
+};
+
+export const taskDetailsSchema = z.object({ ...taskRecordShape, ...insightShape });
+
+export const positiveInteger = (name: string, min: number, max: number) =>
+  z
+    .number({ error: mustBe(name, 'a number') })
+    .int({ error: mustBe(name, 'an integer') })
+    .min(min, { error: mustBe(name, `at least ${min}`) })
+    .max(max, { error: mustBe(name, `at most ${max}`) });

@@ -7,11 +7,15 @@ import { registerListTasks } from './tools/list-tasks.js';
 import { registerStartTask } from './tools/start-task.js';
 import { registerTaskResult } from './tools/task-result.js';
 import { registerTaskStatus } from './tools/task-status.js';
+import { registerWaitTasks } from './tools/wait-tasks.js';
+import { registerDeleteTask } from './tools/delete-task.js';
 
 const INSTRUCTIONS = `backburner runs slow shell commands in the background so you never block on them.
-Workflow: start_task returns a task_id at once; keep working; poll with task_status; read output with
-task_result (it works mid-run); stop with cancel_task. Tasks outlive this server: list_tasks finds tasks
-from earlier sessions. Status 'interrupted' means supervision was lost and the true end is unknown.`;
+Workflow: start_task returns a task_id at once (or, with wait_seconds, the result of a fast command);
+keep working; wait_tasks returns the moment tasks end (call it again if it times out); task_result reads
+output mid-run (since=next_cursor for only the new part, grep to search); cancel_task stops a task and
+its whole process tree. Tasks outlive this server: list_tasks finds tasks from earlier sessions.
+Status 'interrupted' means supervision was lost and the true end is unknown.`;
 
 export function createMcpServer(backburner: Backburner): McpServer {
   const server = new McpServer({ name: 'backburner', version: VERSION }, { instructions: INSTRUCTIONS });
@@ -20,6 +24,8 @@ export function createMcpServer(backburner: Backburner): McpServer {
   registerTaskResult(server, backburner);
   registerCancelTask(server, backburner);
   registerListTasks(server, backburner);
+  registerWaitTasks(server, backburner);
+  registerDeleteTask(server, backburner);
   return server;
 }
 

@@ -32,6 +32,17 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX tasks_by_created ON tasks (created_at DESC, id DESC);
    -- The daemon's recovery looks for tasks whose processes may still be alive.
    CREATE INDEX tasks_unreaped ON tasks (reaped) WHERE reaped = 0;`,
+  // Agent ergonomics: labels, capped logs, filters and run history.
+  `ALTER TABLE tasks ADD COLUMN label TEXT;
+   ALTER TABLE tasks ADD COLUMN log_head_bytes INTEGER;
+   ALTER TABLE tasks ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN log_removed INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX tasks_by_status ON tasks (status, created_at DESC, id DESC);
+   CREATE INDEX tasks_by_label ON tasks (label, created_at DESC, id DESC) WHERE label IS NOT NULL;
+   CREATE INDEX tasks_by_cwd ON tasks (cwd, created_at DESC, id DESC);
+   -- Earlier runs of the same command in the same place, for the typical duration and the ETA.
+   CREATE INDEX tasks_history ON tasks (command, cwd, status, ended_at DESC);
+   CREATE INDEX tasks_by_ended ON tasks (ended_at) WHERE ended_at IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,6 +19,22 @@ export interface NewTask {
   createdAt: number;
   timeoutSeconds: number | null;
   marker: string;
+  label: string | null;
+}
+
+/** Which tasks a listing wants; every field narrows it. Newest first, by (created_at, id). */
+export interface TaskFilter {
+  statuses?: readonly TaskStatus[];
+  label?: string;
+  cwd?: string;
+  createdSince?: number;
+  /** Keyset pagination: only tasks older than this one. */
+  before?: { createdAt: number; id: string };
+}
+
+export interface LogLayoutRow {
+  headBytes: number | null;
+  droppedBytes: number;
 }
 
 /**
@@ -36,13 +52,20 @@ export class TaskStore {
     finish: Statement;
     reap: Statement;
     exists: Statement<[string], { one: number }>;
+    prefix: Statement<[string, string], TaskRow>;
+    history: Statement<[string, string], { duration: number }>;
+    layout: Statement;
+    remove: Statement;
+    logRemoved: Statement;
+    expired: Statement<[number], TaskRow>;
+    endedOldestFirst: Statement<[], TaskRow>;
   };
 
   constructor(readonly db: Db) {
     this.statements = {
       insert: db.prepare(
-        `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker)
-         VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker)`,
+        `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker, label)
+         VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker, @label)`,
       ),
       get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       list: db.prepare('SELECT * FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?'),
@@ -63,6 +86,22 @@ export class TaskStore {
          WHERE id = @id`,
       ),
       exists: db.prepare('SELECT 1 AS one FROM tasks WHERE id = ?'),
+      // A range on the primary key: ids are lowercase hex, and '~' sorts after every hex digit.
+      prefix: db.prepare('SELECT * FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT 11'),
+      history: db.prepare(
+        `SELECT (ended_at - started_at) / 1000.0 AS duration FROM tasks
+         WHERE command = ? AND cwd = ? AND status = 'completed' AND started_at IS NOT NULL
+         ORDER BY ended_at DESC LIMIT 10`,
+      ),
+      layout: db.prepare(
+        'UPDATE tasks SET log_head_bytes = @headBytes, log_dropped_bytes = @droppedBytes WHERE id = @id',
+      ),
+      remove: db.prepare("DELETE FROM tasks WHERE id = ? AND status NOT IN ('queued', 'working')"),
+      logRemoved: db.prepare('UPDATE tasks SET log_removed = 1 WHERE id = ?'),
+      expired: db.prepare('SELECT * FROM tasks WHERE ended_at IS NOT NULL AND ended_at < ? AND reaped = 1'),
+      endedOldestFirst: db.prepare(
+        'SELECT * FROM tasks WHERE ended_at IS NOT NULL AND log_removed = 0 AND reaped = 1 ORDER BY ended_at',
+      ),
     };
   }
 
@@ -117,5 +156,67 @@ export class TaskStore {
 
   markReaped(id: string, processesEnded: number | null = null): void {
     this.statements.reap.run({ id, processesEnded });
+  }
+
+  /** Tasks whose id starts with `prefix` (at most 11: enough to say "ambiguous" and list some). */
+  withPrefix(prefix: string): TaskRow[] {
+    return this.statements.prefix.all(prefix, `${prefix}~`);
+  }
+
+  /** Newest first, narrowed by `filter`. */
+  query(filter: TaskFilter, limit: number): TaskRow[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.statuses !== undefined && filter.statuses.length > 0) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.label !== undefined) {
+      where.push('label = ?');
+      params.push(filter.label);
+    }
+    if (filter.cwd !== undefined) {
+      where.push('cwd = ?');
+      params.push(filter.cwd);
+    }
+    if (filter.createdSince !== undefined) {
+      where.push('created_at >= ?');
+      params.push(filter.createdSince);
+    }
+    if (filter.before !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
+    }
+    const sql = `SELECT * FROM tasks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.db.prepare<unknown[], TaskRow>(sql).all(...params, limit);
+  }
+
+  /** Durations in seconds of the latest completed runs of the same command in the same directory. */
+  recentDurations(command: string, cwd: string): number[] {
+    return this.statements.history.all(command, cwd).map((row) => row.duration);
+  }
+
+  setLogLayout(id: string, layout: LogLayoutRow): void {
+    this.statements.layout.run({ id, ...layout });
+  }
+
+  /** Deletes an ended task's record; false if it is still running or unknown. */
+  remove(id: string): boolean {
+    return this.statements.remove.run(id).changes === 1;
+  }
+
+  markLogRemoved(id: string): void {
+    this.statements.logRemoved.run(id);
+  }
+
+  /** Ended (and fully reaped) tasks that ended before `time`. */
+  endedBefore(time: number): TaskRow[] {
+    return this.statements.expired.all(time);
+  }
+
+  /** Ended tasks that still have a log, oldest end first: the first to go when the home is over quota. */
+  endedWithLogs(): TaskRow[] {
+    return this.statements.endedOldestFirst.all();
   }
 }

@@ -60,6 +60,13 @@ export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
       }
     },
     async cleanup() {
+      // A daemon that crashed leaves its stack in daemon.log: show it, so that a failure explains itself.
+      try {
+        const log = readFileSync(join(path, 'daemon.log'), 'utf8');
+        if (/Error|\n\s+at /.test(log)) process.stderr.write(`daemon.log of ${path}:\n${log}\n`);
+      } catch {
+        // no daemon ever ran
+      }
       const pid = home.daemonPid();
       if (pid !== undefined && isAlive(pid)) {
         process.kill(pid, 'SIGTERM');

@@ -1,8 +1,13 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type Backburner } from '../../client/backburner.js';
+import { TASK_STATUSES } from '../../engine/task.js';
 import { describeTask } from '../render.js';
-import { mustBe, taskRecordSchema } from '../schemas.js';
+import { mustBe, positiveInteger, taskRecordSchema } from '../schemas.js';
+
+const statusArgument = z.enum(TASK_STATUSES, {
+  error: mustBe('status', `one of ${TASK_STATUSES.join(', ')}`),
+});
 
 export function registerListTasks(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -11,23 +16,48 @@ export function registerListTasks(server: McpServer, backburner: Backburner): vo
       title: 'List background tasks',
       description:
         'Tasks, newest first, from this and earlier sessions: use it to find a task_id you lost or to see ' +
-        'what is still running.',
+        'what is still running (status: "working"). Filter by status, label, cwd or since; when there are ' +
+        'more, pass the returned next_cursor as cursor.',
       inputSchema: z.object({
-        limit: z
-          .number({ error: mustBe('limit', 'a number') })
-          .int({ error: mustBe('limit', 'an integer') })
-          .min(1, { error: mustBe('limit', 'at least 1') })
-          .max(MAX_LIST_LIMIT, { error: mustBe('limit', `at most ${MAX_LIST_LIMIT}`) })
+        limit: positiveInteger('limit', 1, MAX_LIST_LIMIT)
           .optional()
           .describe(`How many tasks to return (1 to ${MAX_LIST_LIMIT}, default ${DEFAULT_LIST_LIMIT}).`),
+        status: z
+          .union([statusArgument, z.array(statusArgument)], {
+            error: mustBe('status', `a status or a list of them (${TASK_STATUSES.join(', ')})`),
+          })
+          .optional()
+          .describe('Only tasks in this status (or any of these statuses).'),
+        label: z
+          .string({ error: mustBe('label', 'a string') })
+          .optional()
+          .describe('Only tasks with this label.'),
+        cwd: z
+          .string({ error: mustBe('cwd', 'a string') })
+          .optional()
+          .describe('Only tasks started in this directory.'),
+        since: z
+          .string({ error: mustBe('since', 'a string') })
+          .optional()
+          .describe(
+            'Only tasks created since then: an ISO 8601 time, or a duration ago such as "30m", "2h", "1d".',
+          ),
+        cursor: z
+          .string({ error: mustBe('cursor', 'a string') })
+          .optional()
+          .describe('The next_cursor of an earlier list_tasks call, to get the next page.'),
       }),
-      outputSchema: z.object({ tasks: z.array(taskRecordSchema) }),
+      outputSchema: z.object({
+        tasks: z.array(taskRecordSchema),
+        next_cursor: z.string().optional().describe('Present when more tasks match: pass it as cursor.'),
+      }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ limit }) => {
-      const tasks = await backburner.list(limit);
-      const text = tasks.length === 0 ? 'no tasks yet' : tasks.map(describeTask).join('\n');
-      return { structuredContent: { tasks }, content: [{ type: 'text', text }] };
+    async (args) => {
+      const page = await backburner.list(args);
+      const lines = page.tasks.length === 0 ? ['no tasks'] : page.tasks.map(describeTask);
+      if (page.next_cursor !== undefined) lines.push(`(more: call again with cursor "${page.next_cursor}")`);
+      return { structuredContent: { ...page }, content: [{ type: 'text', text: lines.join('\n') }] };
     },
   );
 }

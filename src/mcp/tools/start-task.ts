@@ -1,9 +1,13 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import type { Backburner } from '../../client/backburner.js';
+import { MAX_WAIT_SECONDS, type Backburner } from '../../client/backburner.js';
 import { MAX_TIMEOUT_SECONDS } from '../../engine/validate.js';
 import { describeTask } from '../render.js';
-import { mustBe, taskRecordSchema } from '../schemas.js';
+import { insightShape, mustBe, outputViewShape, taskRecordShape } from '../schemas.js';
+
+const outputWhenDone = Object.fromEntries(
+  Object.entries(outputViewShape).map(([key, schema]) => [key, schema.optional()]),
+) as { [K in keyof typeof outputViewShape]: z.ZodOptional<(typeof outputViewShape)[K]> };
 
 export function registerStartTask(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -14,8 +18,9 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
         'Start a shell command in the background and return at once with its task_id. Use it for anything ' +
         'that may take more than a few seconds (test suites, builds, installs, scrapes, batch jobs). The task ' +
         'keeps running even if this server or the client restarts. Then keep working, and later call ' +
-        'task_status (cheap) or task_result (with output; works while it runs) with the task_id; ' +
-        'cancel_task stops it and its whole process tree.',
+        'wait_tasks (returns the moment it ends), task_status (cheap) or task_result (output; works while ' +
+        'it runs). cancel_task stops it and its whole process tree. With wait_seconds, a command that ends ' +
+        'within that time is answered in this same call, with its exit code and output.',
       inputSchema: z.object({
         command: z
           .string({ error: mustBe('command', 'a string') })
@@ -34,8 +39,28 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
           })
           .optional()
           .describe('Kill the task (status timed_out) if it runs longer than this. No limit by default.'),
+        wait_seconds: z
+          .number({ error: mustBe('wait_seconds', 'a number') })
+          .min(0, { error: mustBe('wait_seconds', 'at least 0') })
+          .max(MAX_WAIT_SECONDS, { error: mustBe('wait_seconds', `at most ${MAX_WAIT_SECONDS}`) })
+          .optional()
+          .describe(
+            `Wait up to this long (0 to ${MAX_WAIT_SECONDS}, default 0) for the command to end; if it does, the answer has its exit code and output.`,
+          ),
+        label: z
+          .string({ error: mustBe('label', 'a string') })
+          .optional()
+          .describe('A name to find the task by later (list_tasks can filter by it).'),
+        env: z
+          .record(z.string(), z.string({ error: () => 'env values must be strings' }), {
+            error: mustBe('env', 'an object of NAME: "value" strings'),
+          })
+          .optional()
+          .describe(
+            'Variables added to the inherited environment. Their values are never shown in any result, log or listing.',
+          ),
       }),
-      outputSchema: taskRecordSchema,
+      outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputWhenDone }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -45,12 +70,38 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
     },
     async (args) => {
       const task = await backburner.start(args);
+      const waitSeconds = args.wait_seconds ?? 0;
+      if (waitSeconds > 0) {
+        await backburner.wait([task.task_id], 'any', waitSeconds);
+        const result = await backburner.result(task.task_id, {});
+        if (result.status !== 'working' && result.status !== 'queued') {
+          return {
+            structuredContent: { ...result },
+            content: [
+              {
+                type: 'text',
+                text: `${result.summary}\n${result.output === '' ? '(no output)' : result.output}`,
+              },
+            ],
+          };
+        }
+        return {
+          structuredContent: { ...result },
+          content: [
+            {
+              type: 'text',
+              text: `Still running after ${waitSeconds}s: ${describeTask(result)}\nCall wait_tasks(["${task.task_id}"]) to wait for it, or task_result to peek at its output.`,
+            },
+          ],
+        };
+      }
+      const details = await backburner.status(task.task_id);
       return {
-        structuredContent: { ...task },
+        structuredContent: { ...details },
         content: [
           {
             type: 'text',
-            text: `Started ${describeTask(task)}\nCheck it with task_status or task_result (task_id "${task.task_id}").`,
+            text: `Started ${describeTask(details)}\nCall wait_tasks(["${task.task_id}"]) to wait for it, or task_status / task_result to check on it.`,
           },
         ],
       };

@@ -1,8 +1,22 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { DEFAULT_TAIL_LINES, MAX_TAIL_LINES, type Backburner } from '../../client/backburner.js';
-import { describeTask } from '../render.js';
-import { mustBe, taskIdArgument, taskRecordShape } from '../schemas.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_MATCHES,
+  DEFAULT_TAIL_LINES,
+  MAX_CONTEXT_LINES,
+  MAX_LINES,
+  MAX_MAX_BYTES,
+  type Backburner,
+} from '../../client/backburner.js';
+import {
+  insightShape,
+  mustBe,
+  outputViewShape,
+  positiveInteger,
+  taskIdArgument,
+  taskRecordShape,
+} from '../schemas.js';
 
 export function registerTaskResult(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -10,38 +24,64 @@ export function registerTaskResult(server: McpServer, backburner: Backburner): v
     {
       title: 'Output of a background task',
       description:
-        'The task record plus the last lines of its output (stdout and stderr merged). Works while the ' +
-        'task is still running, to peek at progress. output_total_lines tells how long the whole log is.',
+        'The task record plus part of its output (stdout and stderr merged); works while the task runs. ' +
+        `By default the last ${DEFAULT_TAIL_LINES} lines, at most ${DEFAULT_MAX_BYTES} bytes. To read only what ` +
+        'is new since your last call, pass since=<next_cursor of that call>. To search, pass grep (a regex): ' +
+        'matching lines come with their line numbers (N:line, context N-line). head_lines reads from the ' +
+        'start. ANSI colours are stripped and progress-bar redraws collapsed unless raw=true.',
       inputSchema: z.object({
         task_id: taskIdArgument,
-        tail_lines: z
-          .number({ error: mustBe('tail_lines', 'a number') })
-          .int({ error: mustBe('tail_lines', 'an integer') })
-          .min(1, { error: mustBe('tail_lines', 'at least 1') })
-          .max(MAX_TAIL_LINES, { error: mustBe('tail_lines', `at most ${MAX_TAIL_LINES}`) })
+        tail_lines: positiveInteger('tail_lines', 1, MAX_LINES)
           .optional()
-          .describe(`How many lines from the end of the output to return (default ${DEFAULT_TAIL_LINES}).`),
+          .describe(`Lines from the end (default ${DEFAULT_TAIL_LINES} when head_lines is not given).`),
+        head_lines: positiveInteger('head_lines', 1, MAX_LINES).optional().describe('Lines from the start.'),
+        since: z
+          .string({ error: mustBe('since', 'a string (a next_cursor)') })
+          .optional()
+          .describe('The next_cursor of an earlier task_result: returns only output written after it.'),
+        grep: z
+          .string({ error: mustBe('grep', 'a string (a regular expression)') })
+          .optional()
+          .describe('A JavaScript regular expression; returns only matching lines (with line numbers).'),
+        context_lines: positiveInteger('context_lines', 0, MAX_CONTEXT_LINES)
+          .optional()
+          .describe('With grep: lines of context before and after each match (default 0).'),
+        max_matches: positiveInteger('max_matches', 1, 10_000)
+          .optional()
+          .describe(`With grep: at most this many matching lines (default ${DEFAULT_MAX_MATCHES}).`),
+        max_bytes: positiveInteger('max_bytes', 256, MAX_MAX_BYTES)
+          .optional()
+          .describe(
+            `Cap on the size of output (default ${DEFAULT_MAX_BYTES}); a cut answer says how to read the rest.`,
+          ),
+        raw: z
+          .boolean({ error: mustBe('raw', 'true or false') })
+          .optional()
+          .describe('Keep ANSI escapes and carriage-return redraws as written (default false).'),
       }),
-      outputSchema: z.object({
-        ...taskRecordShape,
-        output: z.string().describe('The last tail_lines lines of the output.'),
-        output_total_lines: z.number().int().describe('Lines in the whole output.'),
-      }),
+      outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputViewShape }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ task_id, tail_lines }) => {
-      const result = await backburner.result(task_id, tail_lines);
-      const shown = result.output === '' ? 0 : result.output.split('\n').length;
-      const header = `${describeTask(result)}\n--- last ${shown} of ${result.output_total_lines} lines ---`;
-      return {
-        structuredContent: { ...result },
-        content: [
-          {
-            type: 'text',
-            text: result.output === '' ? `${header}\n(no output yet)` : `${header}\n${result.output}`,
-          },
-        ],
-      };
+    async ({ task_id, ...options }) => {
+      const result = await backburner.result(task_id, options);
+      const notes = [
+        result.truncated,
+        result.missed_bytes
+          ? `${result.missed_bytes} bytes since your cursor were dropped by the log cap`
+          : undefined,
+      ]
+        .filter((note) => note !== undefined)
+        .map((note) => `[${note}]`);
+      const text = [
+        `${result.task_id}: ${result.summary}`,
+        result.output === ''
+          ? options.grep !== undefined
+            ? '(no matching lines)'
+            : '(no output)'
+          : result.output,
+        ...notes,
+      ].join('\n');
+      return { structuredContent: { ...result }, content: [{ type: 'text', text }] };
     },
   );
 }

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Backburner } from '../../client/backburner.js';
-import { describeTask } from '../render.js';
-import { taskIdArgument, taskRecordSchema } from '../schemas.js';
+import { taskDetailsSchema, taskIdArgument } from '../schemas.js';
 
 export function registerTaskStatus(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -10,16 +9,19 @@ export function registerTaskStatus(server: McpServer, backburner: Backburner): v
     {
       title: 'Status of a background task',
       description:
-        'The current record of a task started with start_task: status (working, completed, failed, ' +
-        'cancelled, timed_out, interrupted), timings, and exit_code once it ended. Cheap: call it to poll. ' +
-        'For the output, use task_result.',
+        'The current record of a task: status (working, completed, failed, cancelled, timed_out, ' +
+        'interrupted), timings, exit_code once it ended, a one-line summary, and for a working task its ' +
+        'progress and an ETA from earlier runs. Cheap. For output, use task_result; to wait, wait_tasks.',
       inputSchema: z.object({ task_id: taskIdArgument }),
-      outputSchema: taskRecordSchema,
+      outputSchema: taskDetailsSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ task_id }) => {
       const task = await backburner.status(task_id);
-      return { structuredContent: { ...task }, content: [{ type: 'text', text: describeTask(task) }] };
+      let text = `${task.task_id}: ${task.summary}`;
+      if (task.progress?.percent !== undefined) text += `\nprogress: ${task.progress.percent}%`;
+      if (task.eta_seconds !== undefined) text += `\neta: ${task.eta_seconds}s`;
+      return { structuredContent: { ...task }, content: [{ type: 'text', text }] };
     },
   );
 }

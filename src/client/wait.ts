@@ -1,0 +1,80 @@
+import type { EventEmitter } from 'node:events';
+import { isTerminal, type TaskRow } from '../engine/task.js';
+import type { DaemonClientEvents } from '../daemon/client.js';
+
+export type WaitMode = 'any' | 'all';
+
+export interface WaitProgress {
+  elapsedSeconds: number;
+  totalSeconds: number;
+  ended: number;
+  of: number;
+}
+
+export interface WaitRequest {
+  ids: string[];
+  mode: WaitMode;
+  timeoutMs: number;
+  read: (id: string) => TaskRow;
+  events: EventEmitter<DaemonClientEvents>;
+  onProgress?: ((progress: WaitProgress) => void) | undefined;
+}
+
+/** A check now and then, in case an event was missed while the daemon restarted. Events do the work. */
+const SAFETY_CHECK_MS = 1000;
+const PROGRESS_EVERY_MS = 5000;
+
+/**
+ * Resolves with the tasks' rows as soon as any (or all) of them have ended, or when time runs out.
+ * The daemon pushes an `ended` event the moment it records an end, so this wakes within milliseconds.
+ */
+export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
+  const { ids, mode, timeoutMs, read, events, onProgress } = request;
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (rows: TaskRow[]): void => {
+      for (const timer of timers) clearTimeout(timer);
+      events.off('ended', onEnded);
+      events.off('disconnected', check);
+      resolve(rows);
+    };
+    const rows = (): TaskRow[] => ids.map(read);
+    const satisfied = (current: TaskRow[]): boolean => {
+      const ended = current.filter((row) => isTerminal(row.status)).length;
+      return mode === 'any' ? ended > 0 : ended === current.length;
+    };
+    function check(): void {
+      try {
+        const current = rows();
+        if (satisfied(current)) finish(current);
+      } catch (error) {
+        for (const timer of timers) clearTimeout(timer);
+        events.off('ended', onEnded);
+        events.off('disconnected', check);
+        reject(error as Error);
+      }
+    }
+    function onEnded(task: TaskRow): void {
+      if (ids.includes(task.id)) check();
+    }
+    events.on('ended', onEnded);
+    events.on('disconnected', check);
+    timers.push(setInterval(check, SAFETY_CHECK_MS));
+    timers.push(setTimeout(() => finish(rows()), timeoutMs));
+    if (onProgress !== undefined) {
+      timers.push(
+        setInterval(() => {
+          const current = rows();
+          onProgress({
+            elapsedSeconds: Math.round((Date.now() - started) / 1000),
+            totalSeconds: Math.round(timeoutMs / 1000),
+            ended: current.filter((row) => isTerminal(row.status)).length,
+            of: current.length,
+          });
+        }, PROGRESS_EVERY_MS),
+      );
+    }
+    check();
+  });
+}

@@ -1,0 +1,80 @@
+import * as z from 'zod';
+import type { McpServer } from '@modelcontextprotocol/server';
+import {
+  DEFAULT_WAIT_SECONDS,
+  MAX_WAIT_SECONDS,
+  MAX_WAIT_TASKS,
+  type Backburner,
+} from '../../client/backburner.js';
+import { insightShape, mustBe, taskRecordShape } from '../schemas.js';
+
+export function registerWaitTasks(server: McpServer, backburner: Backburner): void {
+  server.registerTool(
+    'wait_tasks',
+    {
+      title: 'Wait for background tasks',
+      description:
+        'Block until any (mode "any", the default) or all (mode "all") of the given tasks have ended, or ' +
+        `until timeout_seconds (default ${DEFAULT_WAIT_SECONDS}, at most ${MAX_WAIT_SECONDS}) runs out. It returns ` +
+        'the moment a task ends, with each task status, exit code, summary and the last lines of output. ' +
+        'Use it instead of polling task_status in a loop. If it times out, call it again to keep waiting.',
+      inputSchema: z.object({
+        task_ids: z
+          .array(z.string({ error: mustBe('task_ids entries', 'strings') }), {
+            error: mustBe('task_ids', 'an array of task ids'),
+          })
+          .min(1, { error: mustBe('task_ids', 'a non-empty array') })
+          .max(MAX_WAIT_TASKS, { error: mustBe('task_ids', `at most ${MAX_WAIT_TASKS} ids`) })
+          .describe('The tasks to wait for.'),
+        mode: z
+          .enum(['any', 'all'], { error: mustBe('mode', '"any" or "all"') })
+          .optional()
+          .describe('"any" returns when the first task ends (default); "all" when every one has.'),
+        timeout_seconds: z
+          .number({ error: mustBe('timeout_seconds', 'a number') })
+          .min(0, { error: mustBe('timeout_seconds', 'at least 0') })
+          .max(MAX_WAIT_SECONDS, { error: mustBe('timeout_seconds', `at most ${MAX_WAIT_SECONDS}`) })
+          .optional()
+          .describe(`How long to wait at most (default ${DEFAULT_WAIT_SECONDS}).`),
+      }),
+      outputSchema: z.object({
+        tasks: z.array(
+          z.object({
+            ...taskRecordShape,
+            ...insightShape,
+            output_tail: z.string().optional().describe('The last lines of output of an ended task.'),
+          }),
+        ),
+        timed_out: z.boolean().describe('True when time ran out before the tasks ended.'),
+        waited_seconds: z.number(),
+        message: z.string().describe('What happened, and what to call next.'),
+      }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ task_ids, mode, timeout_seconds }, ctx) => {
+      const token = ctx.mcpReq._meta?.progressToken;
+      const onProgress =
+        token === undefined
+          ? undefined
+          : (progress: { elapsedSeconds: number; totalSeconds: number; ended: number; of: number }): void => {
+              void ctx.mcpReq
+                .notify({
+                  method: 'notifications/progress',
+                  params: {
+                    progressToken: token,
+                    progress: progress.elapsedSeconds,
+                    total: progress.totalSeconds,
+                    message: `waiting: ${progress.ended} of ${progress.of} ended`,
+                  },
+                })
+                .catch(() => undefined);
+            };
+      const result = await backburner.wait(task_ids, mode ?? 'any', timeout_seconds, onProgress);
+      const lines = result.tasks.map((task) => `${task.task_id}: ${task.summary}`);
+      return {
+        structuredContent: { ...result },
+        content: [{ type: 'text', text: [result.message, ...lines].join('\n') }],
+      };
+    },
+  );
+}
