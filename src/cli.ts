@@ -7,6 +7,7 @@ import {
   logsCommand,
   statusCommand,
   waitCommand,
+  policyCheckCommand,
   type CommandOptions,
 } from './cli/commands.js';
 import { readSettings } from './config.js';
@@ -25,6 +26,7 @@ Usage:
   backburner status ID           show one task (a unique prefix of 4+ characters works as ID)
   backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
   backburner cancel ID           cancel a task and its whole process tree
+  backburner policy check "CMD"  say whether CMD would be allowed to run, and which rule decided
   backburner wait ID... [--all] [--timeout S]
                                  wait until any (or, with --all, every) task has ended; exit code 0
                                  when they all completed, 1 when one did not, 124 on timeout
@@ -34,7 +36,7 @@ Options:
   -h, --help   this help
   --version    the version
 
-Environment: BACKBURNER_HOME (default ~/.backburner), BACKBURNER_ALLOW, BACKBURNER_DENY,
+Environment: BACKBURNER_HOME (default ~/.backburner), BACKBURNER_ALLOW, BACKBURNER_DENY, BACKBURNER_POLICY,
 BACKBURNER_KILL_GRACE_SECONDS, BACKBURNER_DAEMON_IDLE_SECONDS, BACKBURNER_MAX_LOG_BYTES,
 BACKBURNER_MAX_HOME_BYTES, BACKBURNER_RETENTION_DAYS. See the README.`;
 
@@ -99,6 +101,11 @@ async function main(argv: string[]): Promise<number> {
     if (verb === 'ls' || verb === 'list') {
       await listCommand(backburner, options);
       return 0;
+    }
+    if (verb === 'policy') {
+      if (id !== 'check' || rest.length === 0)
+        throw new UsageError('usage: backburner policy check "<command>"');
+      return policyCheckCommand(backburner, rest.join(' '), options);
     }
     if (verb === 'wait') {
       if (id === undefined) throw new UsageError('wait needs one or more task ids');

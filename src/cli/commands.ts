@@ -135,3 +135,22 @@ export async function waitCommand(
     }
   }
 }
+
+/** `backburner policy check "<command>"`: exit 0 when the command would run, 1 when it would be refused. */
+export function policyCheckCommand(bb: Backburner, command: string, options: CommandOptions): number {
+  const decision = bb.checkPolicy(command);
+  if (options.json) {
+    printJson({
+      command,
+      allowed: decision.allowed,
+      part: decision.part,
+      rule: decision.rule?.pattern.source,
+      source: decision.rule?.source,
+      reason: decision.rule?.reason,
+      message: decision.message,
+    });
+  } else {
+    print(decision.allowed ? paint('green', decision.message) : paint('red', decision.message));
+  }
+  return decision.allowed ? 0 : 1;
+}

@@ -1,6 +1,8 @@
 import { DaemonClient } from '../daemon/client.js';
 import { BackburnerError, invalidArgument, quote, taskNotFound } from '../engine/errors.js';
-import { enforcePolicy } from '../engine/policy.js';
+import { recordRefusal } from '../policy/audit.js';
+import { decide, type Decision } from '../policy/decide.js';
+import { loadPolicy } from '../policy/rules.js';
 import {
   isTerminal,
   TASK_STATUSES,
@@ -116,7 +118,11 @@ export class Backburner {
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
     const label = validateLabel(options.label);
     const extraEnv = validateEnv(options.env);
-    enforcePolicy(command, this.env); // read afresh on every call, from this caller's environment
+    const decision = this.checkPolicy(command);
+    if (!decision.allowed) {
+      recordRefusal(this.paths.root, { command, cwd, decision });
+      throw new BackburnerError('COMMAND_REFUSED', decision.message);
+    }
     const { task } = await this.daemon.request('start', {
       command,
       cwd,
@@ -226,6 +232,11 @@ export class Backburner {
   shortTail(row: TaskRow): string {
     const lines = recentOutput(this.logFile(row.id)).slice(-SHORT_TAIL_LINES).join('\n');
     return lines.length > SHORT_TAIL_BYTES ? lines.slice(lines.length - SHORT_TAIL_BYTES) : lines;
+  }
+
+  /** Whether `command` may run under this caller's policy (its variables and the policy file, read afresh). */
+  checkPolicy(command: string): Decision {
+    return decide(command, loadPolicy(this.env, this.paths.root));
   }
 
   /** The path of a task's log, for adapters that follow it. */
