@@ -16,7 +16,7 @@ interface Task {
   [key: string]: unknown;
 }
 
-describe('the five tools through a real MCP client', () => {
+describe('the core tools through a real MCP client', () => {
   let home: TestHome;
   let mcp: McpSession;
 
@@ -57,6 +57,8 @@ describe('the five tools through a real MCP client', () => {
       'cwd',
       'env',
       'label',
+      'max_cpu_seconds',
+      'max_memory_mb',
       'timeout_seconds',
       'wait_seconds',
     ]);

@@ -35,6 +35,8 @@ export interface StartOptions {
   timeout_seconds?: unknown;
   label?: unknown;
   env?: unknown;
+  max_memory_mb?: unknown;
+  max_cpu_seconds?: unknown;
 }
 
 export interface ResultOptions {
@@ -97,19 +99,36 @@ const SHORT_TAIL_BYTES = 2048;
  * while a daemon restarts. It holds no task state of its own.
  */
 export class Backburner {
-  readonly paths: HomePaths;
   readonly daemon: DaemonClient;
-  private readonly store: TaskStore;
+  private opened: { paths: HomePaths; store: TaskStore } | undefined;
 
   constructor(
-    home: string,
+    private readonly home: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly baseCwd: string = process.cwd(),
     options: { keepDaemonAlive?: boolean } = {},
   ) {
-    this.paths = ensureHome(home);
-    this.store = new TaskStore(openDatabase(this.paths.database));
     this.daemon = new DaemonClient(home, env, options.keepDaemonAlive ?? false);
+  }
+
+  /**
+   * The home and its database, opened on first use rather than at construction: a server whose home is
+   * unusable (owned by someone else, say) still starts and answers every call with the reason.
+   */
+  get paths(): HomePaths {
+    return this.open().paths;
+  }
+
+  private get store(): TaskStore {
+    return this.open().store;
+  }
+
+  private open(): { paths: HomePaths; store: TaskStore } {
+    if (this.opened === undefined) {
+      const paths = ensureHome(this.home);
+      this.opened = { paths, store: new TaskStore(openDatabase(paths.database)) };
+    }
+    return this.opened;
   }
 
   async start(options: StartOptions): Promise<TaskRecord> {
@@ -118,6 +137,20 @@ export class Backburner {
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
     const label = validateLabel(options.label);
     const extraEnv = validateEnv(options.env);
+    const limits = {
+      memoryMb: validateLimit(
+        'max_memory_mb',
+        options.max_memory_mb,
+        this.env.BACKBURNER_MAX_MEMORY_MB,
+        MAX_MEMORY_MB,
+      ),
+      cpuSeconds: validateLimit(
+        'max_cpu_seconds',
+        options.max_cpu_seconds,
+        this.env.BACKBURNER_MAX_CPU_SECONDS,
+        MAX_CPU_SECONDS,
+      ),
+    };
     const decision = this.checkPolicy(command);
     if (!decision.allowed) {
       recordRefusal(this.paths.root, { command, cwd, decision });
@@ -128,6 +161,7 @@ export class Backburner {
       cwd,
       timeoutSeconds,
       label,
+      limits,
       env: { ...inheritedEnvironment(this.env), ...extraEnv },
     });
     return toRecord(task);
@@ -175,7 +209,7 @@ export class Backburner {
     if (since !== undefined) filter.createdSince = since;
     const before = parseListCursor(options.cursor);
     if (before !== undefined) filter.before = before;
-    await this.daemon.ensureDaemon();
+    await this.daemonReady();
     const rows = this.store.query(filter, limit + 1);
     const now = Date.now();
     const page = rows.slice(0, limit);
@@ -203,7 +237,7 @@ export class Backburner {
       throw invalidArgument(`task_ids may list at most ${MAX_WAIT_TASKS} tasks, got ${taskIds.length}`);
     const seconds = validateWaitSeconds('timeout_seconds', timeoutSeconds ?? DEFAULT_WAIT_SECONDS);
     const ids = [...new Set(taskIds.map((id) => this.resolve(validateTaskId(id)).id))];
-    await this.daemon.ensureDaemon();
+    await this.daemonReady();
     const started = Date.now();
     const rows = await waitForTasks({
       ids,
@@ -234,6 +268,12 @@ export class Backburner {
     return lines.length > SHORT_TAIL_BYTES ? lines.slice(lines.length - SHORT_TAIL_BYTES) : lines;
   }
 
+  /** Makes sure the home is usable (a clear error if not) and that a live daemon answers. */
+  private async daemonReady(): Promise<void> {
+    this.open();
+    await this.daemon.ensureDaemon();
+  }
+
   /** Whether `command` may run under this caller's policy (its variables and the policy file, read afresh). */
   checkPolicy(command: string): Decision {
     return decide(command, loadPolicy(this.env, this.paths.root));
@@ -247,13 +287,13 @@ export class Backburner {
   /** Resolves an id or unique prefix, after making sure a daemon runs (a fresh one settles what a dead one left). */
   async read(taskId: unknown): Promise<TaskRow> {
     const id = this.resolve(validateTaskId(taskId)).id;
-    await this.daemon.ensureDaemon();
+    await this.daemonReady();
     return this.require(id);
   }
 
   close(): void {
     this.daemon.close();
-    this.store.db.close();
+    this.opened?.store.db.close();
   }
 
   private details(row: TaskRow): TaskDetails {
@@ -298,6 +338,28 @@ const layoutOf = (row: TaskRow): { headBytes: number | null; droppedBytes: numbe
   headBytes: row.log_head_bytes,
   droppedBytes: row.log_dropped_bytes,
 });
+
+export const MAX_MEMORY_MB = 1024 * 1024;
+export const MAX_CPU_SECONDS = 30 * 24 * 3600;
+
+/** A resource limit from the call, else from the caller's environment default, else none. */
+function validateLimit(
+  name: string,
+  value: unknown,
+  fallback: string | undefined,
+  max: number,
+): number | null {
+  if (value === undefined || value === null) {
+    if (fallback === undefined || fallback.trim() === '') return null;
+    const variable = `BACKBURNER_${name.toUpperCase()}`;
+    const parsed = Number(fallback);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+      throw invalidArgument(`${variable} must be an integer between 1 and ${max}, got '${fallback}'`);
+    }
+    return parsed;
+  }
+  return validateIntegerInRange(name, value, 1, max);
+}
 
 export function validateWaitSeconds(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value))

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +43,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   private nextId = 1;
   private stoppingOnPurpose = false;
   private replacedStaleDaemon = false;
+  private daemonFailure: string | undefined;
   private readonly pending = new Map<number, Pending>();
 
   /**
@@ -115,6 +116,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
     const deadline = Date.now() + CONNECT_DEADLINE_MS;
     let lastSpawn = 0;
     let delay = 10;
+    this.daemonFailure = undefined;
     for (;;) {
       try {
         const socket = await openSocket(path);
@@ -123,6 +125,12 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
+        if (this.daemonFailure !== undefined) {
+          throw new BackburnerError(
+            'DAEMON_UNAVAILABLE',
+            `the backburner daemon could not start: ${this.daemonFailure}`,
+          );
+        }
         if (Date.now() > deadline) {
           throw new BackburnerError(
             'DAEMON_UNAVAILABLE',
@@ -151,6 +159,11 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
         env: { ...this.env, BACKBURNER_HOME: this.home },
       });
       child.unref();
+      // A daemon that fails at once (bad settings, unusable home) should fail the wait at once, with why.
+      child.once('exit', (code) => {
+        if (code !== 0 && code !== null)
+          this.daemonFailure = lastLine(homePaths(this.home).daemonLog) ?? `exit code ${code}`;
+      });
     } finally {
       closeSync(log);
     }
@@ -197,6 +210,14 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
     if ('error' in message)
       waiter.reject(new BackburnerError(message.error.code as never, message.error.message));
     else waiter.resolve(message.result);
+  }
+}
+
+function lastLine(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').pop();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { TaskRow } from '../engine/task.js';
+import type { ResourceLimits } from '../supervisor/platform.js';
 
 /**
  * The daemon's wire protocol: one JSON object per line over a local socket. Requests carry an id and
@@ -13,6 +14,7 @@ export interface DaemonMethods {
       env: Record<string, string>;
       timeoutSeconds: number | null;
       label: string | null;
+      limits: ResourceLimits;
     };
     result: { task: TaskRow };
   };

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import type { ProcessIdentity } from '../supervisor/platform.js';
+import type { ProcessIdentity, ResourceLimits } from '../supervisor/platform.js';
 import type { ExitObservation, TaskRunner } from '../supervisor/supervisor.js';
-import { exitStatusPath, logPath } from '../store/logs.js';
+import { exitStatusPath, logPath, recentLogText } from '../store/logs.js';
 import type { TaskEnding, TaskStore } from '../store/task-store.js';
 import { taskNotFound } from './errors.js';
-import { endingFromExitStatus } from './outcome.js';
+import { attributeToLimit, endingFromExitStatus } from './outcome.js';
 import { isTerminal, type TaskRow } from './task.js';
 
 export interface EngineOptions {
@@ -21,6 +21,7 @@ export interface StartRequest {
   env: Record<string, string>;
   timeoutSeconds: number | null;
   label?: string | null;
+  limits?: ResourceLimits;
 }
 
 export interface CancelOutcome {
@@ -79,6 +80,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       timeoutSeconds: request.timeoutSeconds,
       marker,
       label: request.label ?? null,
+      maxMemoryMb: request.limits?.memoryMb ?? null,
+      maxCpuSeconds: request.limits?.cpuSeconds ?? null,
     });
     const paths = {
       logPath: logPath(this.options.logsDir, id),
@@ -93,6 +96,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         command: request.command,
         cwd: request.cwd,
         env: request.env,
+        limits: request.limits ?? { memoryMb: null, cpuSeconds: null },
         ...paths,
       });
     } catch (error) {
@@ -131,7 +135,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const now = Date.now();
     const ending: TaskEnding =
       observation.exitStatus !== null
-        ? endingFromExitStatus(observation.exitStatus, now)
+        ? attributeToLimit(endingFromExitStatus(observation.exitStatus, now), row, () =>
+            recentLogText(logPath(this.options.logsDir, id)),
+          )
         : {
             status: 'interrupted',
             terminatedBy: 'supervisor_lost',

@@ -29,3 +29,35 @@ export function endingFromExitStatus(status: number, endedAt: number): TaskEndin
   }
   return { status: 'failed', terminatedBy: 'exit', exitCode: status, endedAt };
 }
+
+/** What programs print when an allocation fails under a memory limit. */
+const OUT_OF_MEMORY =
+  /MemoryError|Cannot allocate memory|out of memory|bad_alloc|memory exhausted|failed to allocate|allocation failed|ENOMEM|heap limit/i;
+
+/**
+ * Says which resource limit ended a failed task, where that can be told. A CPU limit is certain: the
+ * kernel sends SIGXCPU. A memory limit makes allocations fail, and each program dies of that its own way,
+ * so it is named only when the program said so in its last output.
+ */
+export function attributeToLimit(
+  ending: TaskEnding,
+  task: { max_memory_mb: number | null; max_cpu_seconds: number | null },
+  recentOutput: () => string,
+): TaskEnding {
+  if (ending.status !== 'failed') return ending;
+  if (task.max_cpu_seconds !== null && ending.signal === 'SIGXCPU') {
+    return {
+      ...ending,
+      terminatedBy: 'cpu_limit',
+      reason: `exceeded its CPU time limit of ${task.max_cpu_seconds}s`,
+    };
+  }
+  if (task.max_memory_mb !== null && OUT_OF_MEMORY.test(recentOutput())) {
+    return {
+      ...ending,
+      terminatedBy: 'memory_limit',
+      reason: `ran out of memory under its limit of ${task.max_memory_mb} MB`,
+    };
+  }
+  return ending;
+}

@@ -24,7 +24,15 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
 
 /** Why a task reached its terminal state. */
 export type TerminatedBy =
-  'exit' | 'signal' | 'cancel' | 'timeout' | 'spawn_error' | 'supervisor_lost' | 'reboot';
+  | 'exit'
+  | 'signal'
+  | 'cancel'
+  | 'timeout'
+  | 'memory_limit'
+  | 'cpu_limit'
+  | 'spawn_error'
+  | 'supervisor_lost'
+  | 'reboot';
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -57,6 +65,8 @@ export interface TaskRow {
   log_dropped_bytes: number;
   /** 1 once retention or the home quota removed the log. */
   log_removed: number;
+  max_memory_mb: number | null;
+  max_cpu_seconds: number | null;
 }
 
 /** A task as adapters show it: snake_case, ISO 8601 UTC times, fields only where they mean something. */
@@ -77,6 +87,8 @@ export interface TaskRecord {
   reason?: string;
   pid?: number;
   label?: string;
+  max_memory_mb?: number;
+  max_cpu_seconds?: number;
   /** Set when retention or the home quota removed the task's log. */
   log_removed?: boolean;
 }
@@ -109,6 +121,8 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
   if (row.reason !== null) record.reason = row.reason;
   if (row.status === 'working' && row.pid !== null) record.pid = row.pid;
   if (row.label !== null) record.label = row.label;
+  if (row.max_memory_mb !== null) record.max_memory_mb = row.max_memory_mb;
+  if (row.max_cpu_seconds !== null) record.max_cpu_seconds = row.max_cpu_seconds;
   if (row.log_removed === 1) record.log_removed = true;
   return record;
 }

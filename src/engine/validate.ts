@@ -4,6 +4,8 @@ import { BackburnerError, invalidArgument, quote } from './errors.js';
 
 /** The longest timeout we accept: 30 days. Longer values are almost always a unit mistake. */
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
+export const MAX_COMMAND_BYTES = 100_000;
+const MAX_PATH_BYTES = 4096;
 /** Task ids are 8 lowercase hex characters; any unique prefix of 4 or more names one too. */
 export const TASK_ID_PATTERN = /^[0-9a-f]{8}$/;
 const TASK_ID_PREFIX_PATTERN = /^[0-9a-f]{4,8}$/;
@@ -11,8 +13,16 @@ const TASK_ID_PREFIX_PATTERN = /^[0-9a-f]{4,8}$/;
 export function validateCommand(command: unknown): string {
   if (typeof command !== 'string') throw invalidArgument(`command must be a string, got ${quote(command)}`);
   if (command.trim() === '') throw invalidArgument(`command must not be empty, got ${quote(command)}`);
-  if (command.includes('\0'))
+  if (command.includes('\0')) {
     throw invalidArgument(`command must not contain NUL bytes, got ${quote(command)}`);
+  }
+  // The kernel refuses a single argument longer than 128 KiB (MAX_ARG_STRLEN): say so before it does.
+  const bytes = Buffer.byteLength(command);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw invalidArgument(
+      `command is too long: ${bytes} bytes, at most ${MAX_COMMAND_BYTES}; put a long script in a file and run that`,
+    );
+  }
   return command;
 }
 
@@ -22,8 +32,18 @@ export function validateCwd(cwd: unknown, base: string): string {
   if (typeof cwd !== 'string') throw invalidArgument(`cwd must be a string, got ${quote(cwd)}`);
   if (cwd.includes('\0')) throw invalidArgument(`cwd must not contain NUL bytes, got ${quote(cwd)}`);
   if (cwd.trim() === '') throw invalidArgument(`cwd must not be empty, got ${quote(cwd)}`);
+  if (Buffer.byteLength(cwd) > MAX_PATH_BYTES) {
+    throw invalidArgument(`cwd is too long: at most ${MAX_PATH_BYTES} bytes, got ${quote(cwd)}`);
+  }
   const path = isAbsolute(cwd) ? cwd : resolve(base, cwd);
-  const stat = statSync(path, { throwIfNoEntry: false });
+  let stat;
+  try {
+    stat = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    throw invalidArgument(
+      `working directory cannot be used: ${quote(path)} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
   if (stat === undefined) throw invalidArgument(`working directory does not exist: ${path}`);
   if (!stat.isDirectory()) throw invalidArgument(`working directory is not a directory: ${path}`);
   return path;

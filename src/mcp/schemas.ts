@@ -32,10 +32,14 @@ export const taskRecordShape = {
   terminated_by: z
     .string()
     .optional()
-    .describe('Why it ended: exit, signal, cancel, timeout, spawn_error, supervisor_lost or reboot.'),
+    .describe(
+      'Why it ended: exit, signal, cancel, timeout, memory_limit, cpu_limit, spawn_error, supervisor_lost or reboot.',
+    ),
   reason: z.string().optional().describe('A plain-words reason for an unusual end.'),
   pid: z.number().int().optional().describe('The process group of a working task.'),
   label: z.string().optional(),
+  max_memory_mb: z.number().int().optional(),
+  max_cpu_seconds: z.number().int().optional(),
   log_removed: z.boolean().optional().describe('True when retention or the home quota removed the log.'),
 };
 

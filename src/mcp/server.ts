@@ -34,6 +34,9 @@ export function serveMcpStdio(backburner: Backburner): void {
   serveStdio(() => createMcpServer(backburner), {
     onerror: (error) => process.stderr.write(`backburner: ${error.message}\n`),
   });
-  // Start (or find) the daemon now, so that the first tool call does not pay for it.
-  backburner.daemon.connect().catch((error: Error) => process.stderr.write(`backburner: ${error.message}\n`));
+  // Start (or find) the daemon now, so that the first tool call does not pay for it. An unusable home
+  // is reported here and again by every tool call, which is where an agent will see it.
+  Promise.resolve()
+    .then(() => backburner.paths && backburner.daemon.connect())
+    .catch((error: Error) => process.stderr.write(`backburner: ${error.message}\n`));
 }

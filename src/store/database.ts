@@ -43,6 +43,9 @@ const MIGRATIONS: readonly string[] = [
    -- Earlier runs of the same command in the same place, for the typical duration and the ETA.
    CREATE INDEX tasks_history ON tasks (command, cwd, status, ended_at DESC);
    CREATE INDEX tasks_by_ended ON tasks (ended_at) WHERE ended_at IS NOT NULL;`,
+  // Containment: resource limits per task.
+  `ALTER TABLE tasks ADD COLUMN max_memory_mb INTEGER;
+   ALTER TABLE tasks ADD COLUMN max_cpu_seconds INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

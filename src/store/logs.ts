@@ -100,3 +100,18 @@ export function readRange(path: string, from: number, max: number): Buffer {
     closeSync(fd);
   }
 }
+
+/** The last `bytes` of a log as text (for telling why a task failed); empty when there is no log. */
+export function recentLogText(path: string, bytes = 4096): string {
+  const fd = openForReading(path);
+  if (fd === null) return '';
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.allocUnsafe(length);
+    const read = readSync(fd, buffer, 0, length, size - length);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -20,6 +20,8 @@ export interface NewTask {
   timeoutSeconds: number | null;
   marker: string;
   label: string | null;
+  maxMemoryMb: number | null;
+  maxCpuSeconds: number | null;
 }
 
 /** Which tasks a listing wants; every field narrows it. Newest first, by (created_at, id). */
@@ -64,8 +66,10 @@ export class TaskStore {
   constructor(readonly db: Db) {
     this.statements = {
       insert: db.prepare(
-        `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker, label)
-         VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker, @label)`,
+        `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker, label,
+                            max_memory_mb, max_cpu_seconds)
+         VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker, @label,
+                 @maxMemoryMb, @maxCpuSeconds)`,
       ),
       get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       list: db.prepare('SELECT * FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?'),

@@ -10,6 +10,13 @@ export interface SpawnSpec {
   exitStatusPath: string;
   /** A value unique to this task, put in its environment so that escaped descendants can be found. */
   marker: string;
+  limits: ResourceLimits;
+}
+
+/** Limits the kernel enforces on a task (POSIX rlimits); null means none. */
+export interface ResourceLimits {
+  memoryMb: number | null;
+  cpuSeconds: number | null;
 }
 
 /** A process named so that a reused pid is not mistaken for it. */

@@ -17,8 +17,14 @@ import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './
  */
 const WRAPPER = [
   'trap : HUP INT TERM QUIT',
-  '/bin/sh -c "$1"',
-  's=$?',
+  // Resource limits ($3: memory in KiB, $4: CPU seconds) bind the wrapper and everything it starts.
+  // The CPU hard limit is one second above the soft one, so that the kernel's SIGXCPU (which names
+  // the cause) comes before its SIGKILL.
+  'if { [ -z "$3" ] || ulimit -v "$3"; } && { [ -z "$4" ] || { ulimit -S -t "$4" && ulimit -H -t $(($4 + 1)); }; }; then',
+  '  /bin/sh -c "$1"; s=$?',
+  'else',
+  '  echo "backburner: could not apply the resource limits on this system" >&2; s=125',
+  'fi',
   'printf "%s\\n" "$s" > "$2.tmp" && mv -f "$2.tmp" "$2"',
 ].join('\n');
 
@@ -89,7 +95,10 @@ export class PosixPlatform implements ProcessPlatform {
     // Append mode: if the log is ever truncated under the task, its writes land at the new end, no hole.
     const out = openSync(spec.logPath, 'a', 0o600);
     try {
-      return spawn('/bin/sh', ['-c', WRAPPER, 'backburner-task', spec.command, spec.exitStatusPath], {
+      const memoryKib = spec.limits.memoryMb === null ? '' : String(spec.limits.memoryMb * 1024);
+      const cpuSeconds = spec.limits.cpuSeconds === null ? '' : String(spec.limits.cpuSeconds);
+      const args = [spec.command, spec.exitStatusPath, memoryKib, cpuSeconds];
+      return spawn('/bin/sh', ['-c', WRAPPER, 'backburner-task', ...args], {
         cwd: spec.cwd,
         env: { ...spec.env, BACKBURNER_TASK_ID: spec.id, [this.markerVariable]: spec.marker },
         // A new session and process group: the task survives its supervisor and is killed as a group.

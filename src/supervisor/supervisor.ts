@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import type { ProcessIdentity, ProcessPlatform } from './platform.js';
+import type { ProcessIdentity, ProcessPlatform, ResourceLimits } from './platform.js';
 
 /** What a task needs to be launched, as the engine describes it. */
 export interface LaunchRequest {
@@ -10,6 +10,7 @@ export interface LaunchRequest {
   marker: string;
   logPath: string;
   exitStatusPath: string;
+  limits: ResourceLimits;
 }
 
 /** What the supervisor saw when a task's wrapper went away. */

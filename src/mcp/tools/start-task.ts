@@ -1,9 +1,14 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { MAX_WAIT_SECONDS, type Backburner } from '../../client/backburner.js';
+import {
+  MAX_CPU_SECONDS,
+  MAX_MEMORY_MB,
+  MAX_WAIT_SECONDS,
+  type Backburner,
+} from '../../client/backburner.js';
 import { MAX_TIMEOUT_SECONDS } from '../../engine/validate.js';
 import { describeTask } from '../render.js';
-import { insightShape, mustBe, outputViewShape, taskRecordShape } from '../schemas.js';
+import { insightShape, mustBe, outputViewShape, positiveInteger, taskRecordShape } from '../schemas.js';
 
 const outputWhenDone = Object.fromEntries(
   Object.entries(outputViewShape).map(([key, schema]) => [key, schema.optional()]),
@@ -46,6 +51,16 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
           .optional()
           .describe(
             `Wait up to this long (0 to ${MAX_WAIT_SECONDS}, default 0) for the command to end; if it does, the answer has its exit code and output.`,
+          ),
+        max_memory_mb: positiveInteger('max_memory_mb', 1, MAX_MEMORY_MB)
+          .optional()
+          .describe(
+            'Address-space limit in MB, enforced by the kernel (default: BACKBURNER_MAX_MEMORY_MB, or none).',
+          ),
+        max_cpu_seconds: positiveInteger('max_cpu_seconds', 1, MAX_CPU_SECONDS)
+          .optional()
+          .describe(
+            'CPU time limit in seconds, enforced by the kernel (default: BACKBURNER_MAX_CPU_SECONDS, or none).',
           ),
         label: z
           .string({ error: mustBe('label', 'a string') })

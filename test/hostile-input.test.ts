@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeHome, type TestHome } from './helpers/home.js';
+import { connectMcp, type McpSession } from './helpers/mcp.js';
+
+const HUGE = 'x'.repeat(1024 * 1024);
+const WRONG_TYPES: unknown[] = [42, true, null, { a: 1 }, ['a'], -1];
+const BAD_IDS: unknown[] = [
+  '../../etc/passwd',
+  '/etc/passwd',
+  '..\\..\\windows',
+  'abcd/../../x',
+  'abc',
+  '',
+  'zzzzzzzz',
+  'deadbeef\u0000',
+  '😀😀😀😀',
+  HUGE,
+  ...WRONG_TYPES,
+];
+const BAD_NUMBERS: unknown[] = [-1, 0, 1e308, -1e308, 1.5, 'ten', '10', null, true, [], {}];
+
+/** [tool, arguments, what the error must name] */
+function corpus(): [string, Record<string, unknown>, RegExp][] {
+  const cases: [string, Record<string, unknown>, RegExp][] = [];
+  for (const tool of ['task_status', 'task_result', 'cancel_task', 'delete_task']) {
+    for (const id of BAD_IDS) cases.push([tool, { task_id: id }, /task_id|no task with id/]);
+    cases.push([tool, {}, /task_id/]);
+  }
+  for (const value of [...WRONG_TYPES, '', '   ', 'a\u0000b', 'x'.repeat(200_000)]) {
+    cases.push(['start_task', { command: value }, /command/]);
+  }
+  for (const value of [...WRONG_TYPES, '/no/such/dir', 'a\u0000b', HUGE]) {
+    cases.push(['start_task', { command: 'true', cwd: value }, /cwd|working directory/]);
+  }
+  for (const value of BAD_NUMBERS) {
+    if (value !== 1.5 && value !== 1e308)
+      cases.push(['start_task', { command: 'true', timeout_seconds: value }, /timeout_seconds/]);
+    cases.push(['start_task', { command: 'true', max_memory_mb: value }, /max_memory_mb/]);
+    cases.push(['start_task', { command: 'true', max_cpu_seconds: value }, /max_cpu_seconds/]);
+    cases.push(['task_result', { task_id: 'abcd1234', tail_lines: value }, /tail_lines/]);
+    cases.push(['task_result', { task_id: 'abcd1234', head_lines: value }, /head_lines/]);
+    cases.push(['task_result', { task_id: 'abcd1234', max_bytes: value }, /max_bytes/]);
+    cases.push(['list_tasks', { limit: value }, /limit/]);
+  }
+  for (const value of [...WRONG_TYPES, 'x'.repeat(5000), 'a\nb']) {
+    cases.push(['start_task', { command: 'true', label: value }, /label/]);
+  }
+  for (const value of [['A=1'], 'A=1', 42, { 'BAD NAME': 'x' }, { A: 1 }, { A: 'a\u0000b' }]) {
+    cases.push(['start_task', { command: 'true', env: value }, /env/]);
+  }
+  for (const value of ['(', '[', '*', 'a{2,1}', 'x'.repeat(5000), 42]) {
+    cases.push(['task_result', { task_id: 'abcd1234', grep: value }, /grep|no task/]);
+  }
+  for (const value of ['abc', '-1', '1e5', '../x', 42]) {
+    cases.push(['task_result', { task_id: 'abcd1234', since: value }, /since|no task/]);
+  }
+  for (const value of ['yesterday', '1 hour', 42, '']) cases.push(['list_tasks', { since: value }, /since/]);
+  for (const value of ['done', ['working', 'nope'], 42])
+    cases.push(['list_tasks', { status: value }, /status/]);
+  for (const value of ['abc', '1.zzzz', 42]) cases.push(['list_tasks', { cursor: value }, /cursor/]);
+  for (const value of [[], 'abcd1234', [42], Array.from({ length: 101 }, () => 'abcd1234')]) {
+    cases.push(['wait_tasks', { task_ids: value }, /task_ids/]);
+  }
+  cases.push(['wait_tasks', { task_ids: ['abcd1234'], timeout_seconds: 9999 }, /timeout_seconds/]);
+  cases.push(['wait_tasks', { task_ids: ['abcd1234'], mode: 'most' }, /mode/]);
+  return cases;
+}
+
+describe('hostile input: every tool, malformed arguments', () => {
+  let home: TestHome;
+  let mcp: McpSession;
+  let outside: string[];
+  before(async () => {
+    home = makeHome();
+    outside = readdirSync(dirname(home.path));
+    mcp = await connectMcp(home);
+  });
+  after(async () => {
+    await mcp.close();
+    await home.cleanup();
+  });
+
+  it('each bad call gets a clear error naming the argument, and the server keeps answering', async () => {
+    const cases = corpus();
+    assert.ok(cases.length > 150, `${cases.length} cases`);
+    const failures: string[] = [];
+    for (const [tool, args, expected] of cases) {
+      const result = await mcp.call(tool, args);
+      const text = result.content.map((part) => part.text ?? '').join('\n');
+      if (result.isError !== true) failures.push(`${tool} ${JSON.stringify(args).slice(0, 80)}: accepted`);
+      else if (!expected.test(text))
+        failures.push(`${tool} ${JSON.stringify(args).slice(0, 80)}: unclear error: ${text.slice(0, 200)}`);
+    }
+    assert.deepEqual(failures, []);
+    const { tasks } = (await mcp.ok<{ tasks: unknown[] }>('list_tasks', { limit: 5 })) as {
+      tasks: unknown[];
+    };
+    assert.deepEqual(tasks, [], 'no bad call started a task');
+  });
+
+  it('no argument made backburner create a file outside its home', () => {
+    const now = readdirSync(dirname(home.path)).filter((name) => !name.startsWith('bb-test-'));
+    assert.deepEqual(
+      now.filter((name) => !outside.includes(name)),
+      [],
+    );
+  });
+});
