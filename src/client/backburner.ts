@@ -131,7 +131,7 @@ export class Backburner {
     return this.opened;
   }
 
-  async start(options: StartOptions): Promise<TaskRecord> {
+  async start(options: StartOptions): Promise<TaskDetails> {
     const command = validateCommand(options.command);
     const cwd = validateCwd(options.cwd, this.baseCwd);
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
@@ -164,7 +164,7 @@ export class Backburner {
       limits,
       env: { ...inheritedEnvironment(this.env), ...extraEnv },
     });
-    return toRecord(task);
+    return this.details(task); // fresh from the daemon: no second round trip
   }
 
   async status(taskId: unknown): Promise<TaskDetails> {

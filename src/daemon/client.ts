@@ -44,6 +44,8 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   private stoppingOnPurpose = false;
   private replacedStaleDaemon = false;
   private daemonFailure: string | undefined;
+  /** The pid of the daemon on the current connection, once a ping has told it. */
+  private daemonPid: number | undefined;
   private readonly pending = new Map<number, Pending>();
 
   /**
@@ -64,6 +66,16 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
    * that just died), starting one if needed.
    */
   async ensureDaemon(): Promise<void> {
+    // Fast path: connected, and the daemon we pinged on this connection is still alive. A signal 0 is a
+    // syscall, not a round trip; a daemon that died is noticed here just as a failed ping would.
+    if (
+      this.socket !== undefined &&
+      !this.socket.destroyed &&
+      this.daemonPid !== undefined &&
+      currentPlatform().isAlive({ pid: this.daemonPid, startTime: null })
+    ) {
+      return;
+    }
     let answer: DaemonMethods['ping']['result'] | undefined;
     // A connection to a daemon that just died fails only when used; the next attempt starts a new one.
     for (let attempt = 1; answer === undefined; attempt++) {
@@ -74,6 +86,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
           throw error;
       }
     }
+    this.daemonPid = answer.pid;
     if (answer.version !== VERSION && !this.replacedStaleDaemon) {
       // A daemon left running by an older backburner: ask it to stop (its tasks keep running) and start
       // ours, which adopts them. Once per client, so that two versions side by side cannot fight forever.
@@ -183,7 +196,10 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
       socket.destroy();
     });
     socket.on('close', () => {
-      if (this.socket === socket) this.socket = undefined;
+      if (this.socket === socket) {
+        this.socket = undefined;
+        this.daemonPid = undefined;
+      }
       const lost = new BackburnerError(
         'DAEMON_UNAVAILABLE',
         `the connection to the backburner daemon was lost (${this.stoppingOnPurpose ? 'the daemon stopped' : cause})`,

@@ -149,7 +149,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           };
     this.end(id, row.status, ending);
     // Descendants the command left behind (daemonised, setsid) are part of the task: end them too.
-    this.reap(this.row(id));
+    void this.reap(this.row(id), true);
   }
 
   /**
@@ -219,8 +219,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { task: this.row(id), changed: true, processesEnded };
   }
 
-  /** Ends whatever is left of a task's process tree, once, and records that nothing remains. */
-  private reap(row: TaskRow): Promise<number> {
+  /**
+   * Ends whatever is left of a task's process tree, once, and records that nothing remains. After a
+   * natural end (`afterExit`) the look may wait a moment, to share one sweep with other tasks.
+   */
+  private reap(row: TaskRow, afterExit = false): Promise<number> {
     const pending = this.terminations.get(row.id);
     if (pending !== undefined) return pending;
     const leader = leaderOf(row);
@@ -229,7 +232,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return Promise.resolve(0);
     }
     const termination = this.runner
-      .terminate({ leader, marker: row.marker }, this.options.killGraceMs)
+      .terminate({ leader, marker: row.marker }, this.options.killGraceMs, afterExit)
       .then((ended) => {
         this.store.markReaped(row.id, ended);
         return ended;

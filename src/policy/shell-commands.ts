@@ -1,7 +1,18 @@
-import sh from 'mvdan-sh';
+import { createRequire } from 'node:module';
+import type shModule from 'mvdan-sh';
 
 type ShNode = Record<string, unknown>;
-const { syntax } = sh;
+type Syntax = (typeof shModule)['syntax'];
+
+let loaded: Syntax | undefined;
+/**
+ * The parser takes about 300 ms to load, so it is loaded on first use: a server without a policy never
+ * pays for it, and cold start stays close to a bare SDK server's.
+ */
+function shSyntax(): Syntax {
+  loaded ??= (createRequire(import.meta.url)('mvdan-sh') as typeof shModule).syntax;
+  return loaded;
+}
 
 /** One command the shell would run, as the policy sees it. */
 export interface ShellCommand {
@@ -24,7 +35,7 @@ const DANGEROUS_ASSIGNMENTS =
   /^(PATH|IFS|ENV|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|CDPATH|NODE_OPTIONS|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|LD_\w+|DYLD_\w+)$/;
 
 function nodeType(node: unknown): string {
-  return syntax.NodeType(node as ShNode);
+  return shSyntax().NodeType(node as ShNode);
 }
 
 /** Removes backslash escapes the way the shell does outside quotes (and drops line continuations). */
@@ -85,8 +96,8 @@ export function extractCommands(line: string): ParseOutcome {
 
 function collect(line: string, via: string[], depth: number, into: ShellCommand[]): void {
   if (depth > MAX_DEPTH) throw new Error(`commands nested more than ${MAX_DEPTH} wrappers deep`);
-  const file = syntax.NewParser().Parse(line, 'command');
-  syntax.Walk(file, (node) => {
+  const file = shSyntax().NewParser().Parse(line, 'command');
+  shSyntax().Walk(file, (node) => {
     if (node === null) return true;
     const type = nodeType(node);
     if (type === 'CallExpr') callExpr(line, node, via, depth, into);

@@ -26,39 +26,100 @@ export function readProcStat(pid: number): ProcStat | null {
   return { pid, state, pgrp: Number(pgrp), startTime };
 }
 
-export function listPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-}
-
-function environContains(pid: number, needle: Buffer): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`).includes(needle);
-  } catch {
-    return false; // gone, or another user's process
-  }
-}
-
-export interface TaskProcess {
+/** A live process as one scan of /proc saw it. */
+export interface ProcEntry {
   pid: number;
-  inGroup: boolean;
-  hasMarker: boolean;
+  pgrp: number;
+  startTime: number;
+  /** The value of the marker variable in its environment, if it has one (and was young enough to look). */
+  marker: string | null;
 }
 
-/** Live processes in the group `pgid` or carrying `variable=marker` in their environment. */
-export function scanTaskProcesses(pgid: number, variable: string, marker: string): TaskProcess[] {
-  const needle = Buffer.from(`${variable}=${marker}\0`);
-  const found: TaskProcess[] = [];
-  for (const pid of listPids()) {
-    if (pid === process.pid) continue;
-    const stat = readProcStat(pid);
-    if (stat === null || stat.state === 'Z' || stat.state === 'X') continue;
-    const inGroup = stat.pgrp === pgid;
-    const hasMarker = environContains(pid, needle);
-    if (inGroup || hasMarker) found.push({ pid, inGroup, hasMarker });
+function parseStat(text: string): { state: string; pgrp: number; startTime: number } | null {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const [state, , pgrp] = fields;
+  const startTime = fields[19];
+  if (state === undefined || pgrp === undefined || startTime === undefined) return null;
+  return { state, pgrp: Number(pgrp), startTime: Number(startTime) };
+}
+
+function readEntry(pid: number, variable: string, notBefore: number): ProcEntry | null {
+  let stat;
+  try {
+    stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return null; // gone
   }
-  return found;
+  if (stat === null || stat.state === 'Z' || stat.state === 'X') return null;
+  let marker: string | null = null;
+  if (stat.startTime >= notBefore) {
+    try {
+      const environ = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
+      const key = `\0${variable}=`;
+      const at = environ.indexOf(key);
+      if (at !== -1) {
+        const end = environ.indexOf('\0', at + key.length);
+        marker = environ.slice(at + key.length, end === -1 ? undefined : end);
+      }
+    } catch {
+      // another user's process, or gone
+    }
+  }
+  return { pid, pgrp: stat.pgrp, startTime: stat.startTime, marker };
+}
+
+interface Batch {
+  notBefore: number;
+  result: Promise<ProcEntry[]>;
+}
+
+/** How long a sweep after a natural end waits, so that one pass over /proc serves every task that ended meanwhile. */
+const SWEEP_BATCH_MS = 100;
+
+/**
+ * Scans /proc, sharing one pass among all callers of a batch: when many tasks end at once, one scan
+ * serves them all. Urgent scans (a cancel, a kill in progress) run on the next turn of the event loop;
+ * sweeps after a natural end wait a little to gather more callers. A process's environment is read only
+ * if it started at or after the earliest `notBefore` asked for: a task's descendants cannot be older
+ * than the task, and procfs reads are what a scan costs.
+ */
+export class ProcScanner {
+  private readonly batches: { urgent?: Batch; later?: Batch } = {};
+
+  constructor(private readonly variable: string) {}
+
+  scan(notBefore: number, urgent = true): Promise<ProcEntry[]> {
+    const kind = urgent ? 'urgent' : 'later';
+    const pending = this.batches[kind];
+    if (pending !== undefined) {
+      pending.notBefore = Math.min(pending.notBefore, notBefore);
+      return pending.result;
+    }
+    const batch: Batch = {
+      notBefore,
+      result: new Promise((resolve) => {
+        const run = (): void => {
+          this.batches[kind] = undefined;
+          resolve(this.readAll(batch.notBefore));
+        };
+        if (urgent) setImmediate(run);
+        else setTimeout(run, SWEEP_BATCH_MS);
+      }),
+    };
+    this.batches[kind] = batch;
+    return batch.result;
+  }
+
+  private readAll(notBefore: number): ProcEntry[] {
+    const entries: ProcEntry[] = [];
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      const entry = readEntry(pid, this.variable, notBefore);
+      if (entry !== null) entries.push(entry);
+    }
+    return entries;
+  }
 }
 
 export function readBootId(): string | null {

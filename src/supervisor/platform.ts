@@ -51,7 +51,7 @@ export interface ProcessPlatform {
    * Ends the task's whole tree: a polite signal, `graceMs` to exit, then a forced kill, then a sweep for
    * descendants that left the group. Returns how many processes were ended, not counting `exclude`.
    */
-  killTree(target: KillTarget, graceMs: number, exclude?: number): Promise<number>;
+  killTree(target: KillTarget, graceMs: number, exclude?: number, urgent?: boolean): Promise<number>;
   /** The local IPC endpoint for a home. */
   socketPath(home: string): string;
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBootId, readProcStat, scanTaskProcesses } from './linux-proc.js';
+import { ProcScanner, readBootId, readProcStat } from './linux-proc.js';
 import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './platform.js';
 
 /**
@@ -54,16 +54,23 @@ function psField(pid: number, field: string): string | null {
  * leader's pid and can be reused once the whole group is gone, so the group counts as ours only while
  * the leader lives or a member carries the task's marker.
  */
-function taskProcesses(
+async function taskProcesses(
+  scanner: ProcScanner,
   leaderAlive: boolean,
-  pgid: number,
-  variable: string,
+  leader: ProcessIdentity,
   marker: string,
-): { pids: number[]; groupIsOurs: boolean } {
+  urgent: boolean,
+): Promise<{ pids: number[]; groupIsOurs: boolean }> {
+  const pgid = leader.pid;
   if (isLinux) {
-    const found = scanTaskProcesses(pgid, variable, marker);
-    const groupIsOurs = leaderAlive || found.some((p) => p.inGroup && p.hasMarker);
-    return { pids: found.filter((p) => p.hasMarker || groupIsOurs).map((p) => p.pid), groupIsOurs };
+    const found = (await scanner.scan(Number(leader.startTime ?? 0), urgent)).filter(
+      (entry) => entry.pgrp === pgid || entry.marker === marker,
+    );
+    const groupIsOurs = leaderAlive || found.some((entry) => entry.pgrp === pgid && entry.marker === marker);
+    return {
+      pids: found.filter((entry) => entry.marker === marker || groupIsOurs).map((entry) => entry.pid),
+      groupIsOurs,
+    };
   }
   return leaderAlive ? { pids: psGroup(pgid), groupIsOurs: true } : { pids: [], groupIsOurs: false };
 }
@@ -85,6 +92,7 @@ function psGroup(pgid: number): number[] {
 export class PosixPlatform implements ProcessPlatform {
   readonly markerVariable = 'BACKBURNER_TASK_MARKER';
   readonly durableExitStatus = true;
+  private readonly scanner = new ProcScanner(this.markerVariable);
 
   bootId(): string | null {
     if (isLinux) return readBootId();
@@ -126,12 +134,19 @@ export class PosixPlatform implements ProcessPlatform {
     return identity.startTime === null || psField(identity.pid, 'lstart') === identity.startTime;
   }
 
-  async killTree(target: KillTarget, graceMs: number, exclude?: number): Promise<number> {
+  async killTree(target: KillTarget, graceMs: number, exclude?: number, urgent = true): Promise<number> {
     const seen = new Set<number>();
     const pgid = target.leader.pid;
     let groupIsOurs = false;
-    const find = (): number[] => {
-      const found = taskProcesses(this.isAlive(target.leader), pgid, this.markerVariable, target.marker);
+    const find = async (): Promise<number[]> => {
+      const found = await taskProcesses(
+        this.scanner,
+        this.isAlive(target.leader),
+        target.leader,
+        target.marker,
+        urgent,
+      );
+      urgent = true; // only the first look may wait for company
       groupIsOurs = found.groupIsOurs;
       for (const pid of found.pids) seen.add(pid);
       return found.pids;
@@ -142,18 +157,18 @@ export class PosixPlatform implements ProcessPlatform {
       for (const pid of live) signalPid(pid, signal);
     };
 
-    let live = find();
+    let live = await find();
     if (live.length === 0) return 0;
     signalAll(live, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline) {
       await sleep(POLL_MS);
-      live = find();
+      live = await find();
       if (live.length === 0) break;
     }
     // Forced kill, repeated until the sweep finds nothing: a fork bomb may still be spawning.
     for (let round = 0; round < 50; round++) {
-      live = find();
+      live = await find();
       if (live.length === 0) break;
       signalAll(live, 'SIGKILL');
       await sleep(POLL_MS);

@@ -37,7 +37,12 @@ export interface TaskRunner {
   launch(request: LaunchRequest): Promise<ProcessIdentity>;
   /** Resumes watching a task started by an earlier daemon; false if its wrapper is gone. */
   adopt(task: WatchedTask): boolean;
-  terminate(task: { leader: ProcessIdentity; marker: string }, graceMs: number): Promise<number>;
+  /** Ends what is left of a task's tree; `afterExit` marks the sweep after a natural end, which may wait to batch. */
+  terminate(
+    task: { leader: ProcessIdentity; marker: string },
+    graceMs: number,
+    afterExit?: boolean,
+  ): Promise<number>;
   readExitStatus(path: string): number | null;
   bootId(): string | null;
   /** Forgets every watch (the daemon is stopping); tasks keep running. */
@@ -98,9 +103,13 @@ export class LocalSupervisor implements TaskRunner {
     }
   }
 
-  terminate(task: { leader: ProcessIdentity; marker: string }, graceMs: number): Promise<number> {
+  terminate(
+    task: { leader: ProcessIdentity; marker: string },
+    graceMs: number,
+    afterExit = false,
+  ): Promise<number> {
     // The wrapper is an implementation detail: count only the command's own processes.
-    return this.platform.killTree(task, graceMs, task.leader.pid);
+    return this.platform.killTree(task, graceMs, task.leader.pid, !afterExit);
   }
 
   readExitStatus(path: string): number | null {

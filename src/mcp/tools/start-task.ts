@@ -110,13 +110,12 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
           ],
         };
       }
-      const details = await backburner.status(task.task_id);
       return {
-        structuredContent: { ...details },
+        structuredContent: { ...task },
         content: [
           {
             type: 'text',
-            text: `Started ${describeTask(details)}\nCall wait_tasks(["${task.task_id}"]) to wait for it, or task_status / task_result to check on it.`,
+            text: `Started ${describeTask(task)}\nCall wait_tasks(["${task.task_id}"]) to wait for it, or task_status / task_result to check on it.`,
           },
         ],
       };

@@ -1,0 +1,487 @@
+/**
+ * `npm run bench`: backburner's own cost, measured against baselines in the same run. Every figure is a
+ * median over several runs after a warm-up, with its spread, or a count. Prints a table and writes the
+ * numbers to bench/results/<time>.json. Not a test: nothing here fails a build.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli.js');
+const MINIMAL = join(ROOT, 'dist/bench/minimal-server.js');
+
+interface Row {
+  scenario: string;
+  measured: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  spread?: string;
+  target: string;
+  met: boolean;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+const spread = (values: number[], digits = 2): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${(sorted[0] ?? 0).toFixed(digits)}–${(sorted[sorted.length - 1] ?? 0).toFixed(digits)}`;
+};
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+async function samples(count: number, warmup: number, run: () => Promise<number>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await run();
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(await run());
+  return out;
+}
+
+async function timed(action: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function spawnAndWait(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore', env });
+    child.once('error', reject);
+    child.once('exit', () => resolve());
+  });
+}
+
+interface Session {
+  client: Client;
+  transport: StdioClientTransport;
+  call<T = Record<string, unknown>>(name: string, args: Record<string, unknown>): Promise<T>;
+}
+
+async function connect(env: Record<string, string>, entry = CLI, args = ['serve']): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [entry, ...args],
+    env,
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  return {
+    client,
+    transport,
+    async call<T>(name: string, args: Record<string, unknown>) {
+      const result = (await client.callTool({ name, arguments: args })) as {
+        isError?: boolean;
+        structuredContent?: T;
+        content: { text?: string }[];
+      };
+      if (result.isError) throw new Error(`${name}: ${result.content[0]?.text ?? ''}`);
+      return result.structuredContent as T;
+    },
+  };
+}
+
+function makeHome(extra: Record<string, string> = {}): { path: string; env: Record<string, string> } {
+  const path = mkdtempSync(join(tmpdir(), 'bb-bench-'));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !key.startsWith('BACKBURNER_')) env[key] = value;
+  return { path, env: { ...env, BACKBURNER_HOME: path, ...extra } };
+}
+
+function stopDaemon(home: string): void {
+  try {
+    process.kill(Number(readFileSync(join(home, 'daemon.pid'), 'utf8')), 'SIGTERM');
+  } catch {
+    // not running
+  }
+}
+
+function rssKb(pid: number): number {
+  const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0);
+}
+
+interface Task {
+  task_id: string;
+  status: string;
+  started_at?: string;
+  ended_at?: string;
+  output?: string;
+}
+
+async function untilEnded(session: Session, ids: string[]): Promise<Task[]> {
+  for (;;) {
+    const result = await session.call<{ tasks: Task[]; timed_out: boolean }>('wait_tasks', {
+      task_ids: ids,
+      mode: 'all',
+      timeout_seconds: 50,
+    });
+    if (!result.timed_out) return result.tasks;
+  }
+}
+
+function add(row: Omit<Row, 'met'>, met: boolean): void {
+  rows.push({ ...row, met });
+  const shown =
+    row.ratio !== undefined
+      ? `${row.value} ${row.unit} (baseline ${row.baseline} ${row.unit}, ${row.ratio}×)`
+      : `${row.value} ${row.unit}`;
+  process.stderr.write(`  ${met ? 'met ' : 'MISS'}  ${row.scenario}: ${shown}  target ${row.target}\n`);
+}
+
+async function startRoundTrip(): Promise<void> {
+  const home = makeHome();
+  const session = await connect(home.env);
+  const ours = await samples(30, 5, () => timed(() => session.call('start_task', { command: 'true' })));
+  const bare = await samples(30, 5, () => timed(() => spawnAndWait('/bin/sh', ['-c', 'true'])));
+  const ratio = round(median(ours) / median(bare));
+  add(
+    {
+      scenario: 'start_task round trip (stdio, warm)',
+      measured: 'median',
+      value: round(median(ours)),
+      unit: 'ms',
+      baseline: round(median(bare)),
+      ratio,
+      spread: spread(ours),
+      target: '≤ 3× bare spawn',
+    },
+    ratio <= 3,
+  );
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function wakeUp(): Promise<void> {
+  const home = makeHome();
+  const session = await connect(home.env);
+  const latencies = await samples(10, 2, async () => {
+    const gate = join(home.path, `gate-${Math.random()}`);
+    const task = await session.call<Task>('start_task', {
+      command: `while [ ! -e ${gate} ]; do sleep 0.01; done`,
+    });
+    const waiting = session.call<{ tasks: Task[] }>('wait_tasks', {
+      task_ids: [task.task_id],
+      timeout_seconds: 30,
+    });
+    await sleep(50);
+    writeFileSync(gate, '');
+    const result = await waiting;
+    return Date.now() - Date.parse(result.tasks[0]?.ended_at ?? '');
+  });
+  const value = median(latencies);
+  add(
+    {
+      scenario: 'task end → wait_tasks wakes',
+      measured: 'median',
+      value,
+      unit: 'ms',
+      spread: spread(latencies, 0),
+      target: '≤ 20 ms',
+    },
+    value <= 20,
+  );
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function hugeLog(): Promise<void> {
+  const home = makeHome({ BACKBURNER_MAX_LOG_BYTES: '8G', BACKBURNER_MAX_HOME_BYTES: '64G' });
+  const session = await connect(home.env);
+  // 1 GiB of lines, with one rare line in the middle.
+  const line = "yes 'INFO 2026-11-23 request handled in 12ms status=200 path=/api/items'";
+  const task = await session.call<Task>('start_task', {
+    command: `{ ${line} | head -c 536870912; echo 'ERROR needle-4711 found'; ${line} | head -c 536870912; }`,
+  });
+  await untilEnded(session, [task.task_id]);
+  const log = join(home.path, 'logs', `${task.task_id}.log`);
+  const ours = await samples(7, 2, () =>
+    timed(() => session.call('task_result', { task_id: task.task_id, tail_lines: 100 })),
+  );
+  const tail = await samples(7, 2, () => timed(() => spawnAndWait('tail', ['-n', '100', log])));
+  const ratio = round(median(ours) / median(tail));
+  add(
+    {
+      scenario: 'task_result tail 100 lines of a 1 GiB log',
+      measured: 'median',
+      value: round(median(ours)),
+      unit: 'ms',
+      baseline: round(median(tail)),
+      ratio,
+      spread: spread(ours),
+      target: '≤ 2× tail -n 100',
+    },
+    ratio <= 2,
+  );
+  const grepOurs = await samples(3, 1, () =>
+    timed(() => session.call('task_result', { task_id: task.task_id, grep: 'needle-[0-9]+' })),
+  );
+  const grepBase = await samples(3, 1, () => timed(() => spawnAndWait('grep', ['-n', 'needle-[0-9]*', log])));
+  const grepRatio = round(median(grepOurs) / median(grepBase));
+  add(
+    {
+      scenario: 'task_result grep, rare pattern, 1 GiB log',
+      measured: 'median',
+      value: round(median(grepOurs)),
+      unit: 'ms',
+      baseline: round(median(grepBase)),
+      ratio: grepRatio,
+      spread: spread(grepOurs),
+      target: '≤ 2× grep -n',
+    },
+    grepRatio <= 2,
+  );
+  await session.call('delete_task', { task_id: task.task_id });
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function captureThroughput(): Promise<void> {
+  const home = makeHome({ BACKBURNER_MAX_LOG_BYTES: '8G', BACKBURNER_MAX_HOME_BYTES: '64G' });
+  const session = await connect(home.env);
+  const command = 'dd if=/dev/zero bs=1M count=2048 status=none';
+  const ours = await samples(3, 0, async () => {
+    const task = await session.call<Task>('start_task', { command });
+    const [done] = await untilEnded(session, [task.task_id]);
+    await session.call('delete_task', { task_id: task.task_id });
+    return Date.parse(done?.ended_at ?? '') - Date.parse(done?.started_at ?? '');
+  });
+  const target = join(home.path, 'direct.out');
+  const bare = await samples(3, 0, async () => {
+    const elapsed = await timed(() => spawnAndWait('/bin/sh', ['-c', `${command} > ${target}`]));
+    rmSync(target, { force: true });
+    return elapsed;
+  });
+  const ratio = round(median(ours) / median(bare));
+  add(
+    {
+      scenario: 'output capture: 2 GiB to stdout',
+      measured: 'wall, median',
+      value: round(median(ours)),
+      unit: 'ms',
+      baseline: round(median(bare)),
+      ratio,
+      spread: spread(ours, 0),
+      target: '≤ 1.15× redirect to a file',
+    },
+    ratio <= 1.15,
+  );
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function listLarge(): Promise<void> {
+  const home = makeHome();
+  const session = await connect(home.env);
+  await session.call('list_tasks', { limit: 1 }); // the daemon creates the schema
+  const db = new Database(join(home.path, 'jobs.db'));
+  db.pragma('busy_timeout = 10000');
+  const insert = db.prepare(
+    `INSERT INTO tasks (id, command, cwd, status, created_at, started_at, ended_at, exit_code, terminated_by, marker, reaped)
+     VALUES (?, ?, '/tmp', 'completed', ?, ?, ?, 0, 'exit', 'm', 1)`,
+  );
+  const now = Date.now() - 1_000_000;
+  db.transaction(() => {
+    for (let i = 0; i < 100_000; i++)
+      insert.run(i.toString(16).padStart(8, '0'), `echo ${i}`, now + i, now + i, now + i + 5);
+  })();
+  db.close();
+  const ours = await samples(30, 5, () => timed(() => session.call('list_tasks', { limit: 50 })));
+  const value = round(median(ours));
+  add(
+    {
+      scenario: 'list_tasks(limit 50), 100,000 tasks',
+      measured: 'median',
+      value,
+      unit: 'ms',
+      spread: spread(ours),
+      target: '≤ 5 ms',
+    },
+    value <= 5,
+  );
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function coldStart(): Promise<void> {
+  const home = makeHome();
+  const once = async (entry: string, args: string[]): Promise<number> =>
+    timed(async () => {
+      const session = await connect(home.env, entry, args);
+      await session.client.listTools();
+      await session.client.close();
+    });
+  const ours = await samples(10, 2, () => once(CLI, ['serve']));
+  const minimal = await samples(10, 2, () => once(MINIMAL, []));
+  const ratio = round(median(ours) / median(minimal));
+  add(
+    {
+      scenario: 'cold start: spawn → tools/list',
+      measured: 'median',
+      value: round(median(ours)),
+      unit: 'ms',
+      baseline: round(median(minimal)),
+      ratio,
+      spread: spread(ours, 0),
+      target: '≤ 1.5× minimal SDK server',
+    },
+    ratio <= 1.5,
+  );
+  stopDaemon(home.path);
+}
+
+function countMarked(): Map<string, number> {
+  const perTask = new Map<string, number>();
+  for (const entry of execFileSync('ls', ['/proc'], { encoding: 'utf8' }).split('\n')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+      const match = /BACKBURNER_TASK_ID=([0-9a-f]{8})\0/.exec(environ);
+      if (match?.[1]) perTask.set(match[1], (perTask.get(match[1]) ?? 0) + 1);
+    } catch {
+      // gone
+    }
+  }
+  return perTask;
+}
+
+async function manyTasks(): Promise<void> {
+  const home = makeHome();
+  const session = await connect(home.env);
+  await session.call('list_tasks', { limit: 1 });
+  const daemon = Number(readFileSync(join(home.path, 'daemon.pid'), 'utf8'));
+  const idleDaemon = rssKb(daemon);
+  const idleServer = rssKb(session.transport.pid as number);
+  add(
+    {
+      scenario: 'idle RSS: daemon',
+      measured: 'RSS',
+      value: round(idleDaemon / 1024, 1),
+      unit: 'MB',
+      target: '≤ 80 MB',
+    },
+    idleDaemon / 1024 <= 80,
+  );
+  add(
+    {
+      scenario: 'idle RSS: server',
+      measured: 'RSS',
+      value: round(idleServer / 1024, 1),
+      unit: 'MB',
+      target: '≤ 80 MB',
+    },
+    idleServer / 1024 <= 80,
+  );
+
+  const sleeping: string[] = [];
+  for (let batch = 0; batch < 10; batch++) {
+    const started = await Promise.all(
+      Array.from({ length: 100 }, () => session.call<Task>('start_task', { command: 'sleep 30' })),
+    );
+    sleeping.push(...started.map((task) => task.task_id));
+  }
+  await sleep(1000);
+  const busyDaemon = rssKb(daemon);
+  const perTaskKb = round((busyDaemon - idleDaemon) / sleeping.length, 1);
+  add(
+    {
+      scenario: '1,000 concurrent sleep 30: daemon RSS growth',
+      measured: 'per task',
+      value: perTaskKb,
+      unit: 'KB',
+      target: '≤ 200 KB',
+    },
+    perTaskKb <= 200,
+  );
+  const counts = [...countMarked().values()];
+  // Each task: the wrapper shell, the command's shell (`sh -c`), and the command (`sleep`).
+  const helpers = round(median(counts) - 2, 1);
+  add(
+    {
+      scenario: '1,000 concurrent sleep 30: helper processes',
+      measured: 'per task, besides the shell and the command',
+      value: helpers,
+      unit: '',
+      target: '0',
+      note: 'the wrapper shell that records the exit status (ADR 0002)',
+    },
+    helpers <= 0,
+  );
+  const cancelStart = Date.now();
+  for (let i = 0; i < sleeping.length; i += 50) {
+    await Promise.all(sleeping.slice(i, i + 50).map((id) => session.call('cancel_task', { task_id: id })));
+  }
+  process.stderr.write(`  (cancelled 1,000 tasks in ${Date.now() - cancelStart} ms)\n`);
+
+  const burstStart = Date.now();
+  const burst = await Promise.all(
+    Array.from({ length: 1000 }, () => session.call<Task>('start_task', { command: 'true' })),
+  );
+  for (let i = 0; i < burst.length; i += 100)
+    await untilEnded(
+      session,
+      burst.slice(i, i + 100).map((task) => task.task_id),
+    );
+  const burstSeconds = round((Date.now() - burstStart) / 1000);
+  add(
+    {
+      scenario: '1,000 short tasks submitted at once',
+      measured: 'all ended, wall',
+      value: burstSeconds,
+      unit: 's',
+      target: '≤ 10 s',
+    },
+    burstSeconds <= 10,
+  );
+  await session.client.close();
+  stopDaemon(home.path);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const scenarios: [string, () => Promise<void>][] = [
+    ['start', startRoundTrip],
+    ['wake', wakeUp],
+    ['log', hugeLog],
+    ['capture', captureThroughput],
+    ['list', listLarge],
+    ['cold', coldStart],
+    ['many', manyTasks],
+  ];
+  const started = Date.now();
+  for (const [name, run] of scenarios) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    process.stderr.write(`${name}...\n`);
+    await run();
+  }
+  const table = [
+    '| scenario | measured | value | baseline | ratio | spread | target | met |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${row.scenario} | ${row.measured} | ${row.value} ${row.unit} | ${row.baseline ?? ''}${row.baseline !== undefined ? ` ${row.unit}` : ''} | ${row.ratio !== undefined ? `${row.ratio}×` : ''} | ${row.spread ?? ''} | ${row.target} | ${row.met ? 'yes' : `**no**${row.note ? ` (${row.note})` : ''}`} |`,
+    ),
+  ].join('\n');
+  console.log(table);
+  const file = join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, seconds: round((Date.now() - started) / 1000), rows }, null, 2)}\n`,
+  );
+  console.log(`\nwritten to ${file} in ${round((Date.now() - started) / 1000)} s`);
+}
+
+await main();
