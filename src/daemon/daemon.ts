@@ -148,8 +148,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   log(`serving ${settings.home} at ${socketPath}`);
 }
 
-const CAP_CHECK_MS = 50;
-const QUIET_EVERY_TICKS = 5;
+const CAP_CHECK_MS = 10;
+const QUIET_EVERY_TICKS = 25;
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 const SWEEP_AFTER_END_MS = 1000;
 

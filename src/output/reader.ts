@@ -1,8 +1,8 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { isAscii } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { logicalOffset, physicalOffset, type LogLayout } from '../store/log-cap.js';
 import { cleanOutput } from './clean.js';
-import { countLines } from './line-count.js';
+import { countLines, linesBefore } from './line-count.js';
 
 const NEWLINE = 0x0a;
 const CHUNK = 64 * 1024;
@@ -126,7 +126,7 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
   if (layout.droppedBytes > 0) view.dropped_bytes = layout.droppedBytes;
   if (log === null) return view;
   try {
-    if (request.grep !== undefined) return await grepLog(path, size, request, view);
+    if (request.grep !== undefined) return await grepLog(path, size, request, view, layout.droppedBytes);
     if (request.since !== undefined) {
       const { position, missedBytes } = physicalOffset(layout, request.since);
       if (missedBytes > 0) view.missed_bytes = missedBytes;
@@ -178,23 +178,80 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
   }
 }
 
-/** Streams the log line by line: matching lines with their 1-based numbers and context, like grep -n. */
+const GREP_CHUNK = 1024 * 1024;
+const ESC = 0x1b;
+const CR = 0x0d;
+
+/**
+ * A whole-block test that can only say "no line here can match": the pattern with the multiline flag,
+ * run once over many lines. Lookbehinds could see across a line break, so they turn it off.
+ */
+function blockFilter(pattern: RegExp): RegExp | null {
+  if (pattern.source.includes('(?<')) return null;
+  return new RegExp(pattern.source, pattern.flags.replace(/[gmy]/g, '') + 'm');
+}
+
+/**
+ * The longest run of plain characters that every match must contain, for a byte search that is much
+ * faster than decoding: only for patterns without alternation, flags or escapes we cannot read simply.
+ */
+function requiredLiteral(pattern: RegExp): Buffer | null {
+  const source = pattern.source;
+  if (pattern.flags.includes('i') || /[|\\]/.test(source)) return null;
+  let best = '';
+  let run = '';
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i] as string;
+    const next = source[i + 1];
+    const special = '()[]{}^$.*+?'.includes(char);
+    if (inClass) {
+      if (char === ']') inClass = false;
+      continue;
+    }
+    if (char === '[') inClass = true;
+    if (char === '(') depth++;
+    if (char === ')') depth--;
+    // A character followed by a quantifier may be absent or repeated: it ends the run without joining it.
+    const quantified = next !== undefined && '*+?{'.includes(next);
+    if (!special && depth === 0 && !quantified) {
+      run += char;
+      if (run.length > best.length) best = run;
+    } else {
+      run = '';
+    }
+  }
+  return best.length >= 3 ? Buffer.from(best, 'utf8') : null;
+}
+
+/**
+ * Matching lines with their 1-based numbers and context, like grep -n. Reads the log in blocks of whole
+ * lines. A block that cannot hold a match (its bytes lack the pattern's required literal, or the pattern
+ * finds nothing in it) and that cleaning would not change is skipped without splitting it into lines;
+ * line numbers come from the line index kept with the line count. A rare pattern thus costs about what
+ * reading the file costs.
+ */
 async function grepLog(
   path: string,
   size: number,
   request: ReadRequest,
   view: OutputView,
+  generation: number,
 ): Promise<OutputView> {
   const pattern = request.grep as RegExp;
+  const filter = blockFilter(pattern);
+  const literal = filter === null ? null : requiredLiteral(pattern);
   const context = request.contextLines;
-  const before: { number: number; line: string }[] = [];
+  let before: { number: number; line: string }[] = [];
   const out: string[] = [];
   let bytes = 0;
   let lastPrinted = 0;
   let afterLeft = 0;
   let matches = 0;
   let full = false;
-  let number = 0;
+  let number = 0; // the number of the last line handled one by one
+  let numberAt = 0; // the byte offset just after that line
   const emit = (lineNumber: number, line: string, separator: ':' | '-'): void => {
     if (full) return;
     if (context > 0 && lastPrinted !== 0 && lineNumber > lastPrinted + 1) out.push('--'); // as grep does
@@ -207,33 +264,94 @@ async function grepLog(
     out.push(entry);
     lastPrinted = lineNumber;
   };
-  const lines = createInterface({
-    input: createReadStream(path, { start: 0, end: Math.max(0, size - 1) }),
-    crlfDelay: Infinity,
-  });
-  for await (const rawLine of lines) {
+  const onLine = (rawLine: string): void => {
     number++;
     const line = request.raw ? rawLine : cleanOutput(rawLine);
-    pattern.lastIndex = 0;
     if (pattern.test(line)) {
       matches++;
       if (matches <= request.maxMatches) {
         for (const held of before) emit(held.number, held.line, '-');
-        before.length = 0;
+        before = [];
         emit(number, line, ':');
         afterLeft = context;
       }
-      continue;
+      return;
     }
     if (afterLeft > 0 && matches <= request.maxMatches) {
       afterLeft--;
       emit(number, line, '-');
-      continue;
+      return;
     }
     if (context > 0) {
       before.push({ number, line });
       if (before.length > context) before.shift();
     }
+  };
+
+  const fd = openSync(path, 'r');
+  try {
+    // One buffer for the whole scan: each block of whole lines is handled in place, and the unfinished
+    // last line moves to the front before the next read.
+    let buffer = Buffer.allocUnsafe(GREP_CHUNK * 2);
+    let carried = 0;
+    let blockStart = 0;
+    let position = 0;
+    for (;;) {
+      if (carried === buffer.length) {
+        const larger = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
+        buffer.copy(larger, 0, 0, carried);
+        buffer = larger;
+      }
+      const read =
+        position < size
+          ? readSync(fd, buffer, carried, Math.min(buffer.length - carried, size - position), position)
+          : 0;
+      position += read;
+      const total = carried + read;
+      const atEnd = read === 0 || position >= size;
+      const cut = atEnd ? total : buffer.lastIndexOf(NEWLINE, total - 1) + 1;
+      if (cut > 0) {
+        scanBlock(buffer.subarray(0, cut));
+        buffer.copy(buffer, 0, cut, total);
+      }
+      carried = total - cut;
+      if (atEnd) break;
+    }
+
+    function scanBlock(block: Buffer): void {
+      const start = blockStart;
+      blockStart += block.length;
+      let text: string | undefined;
+      if (filter !== null && afterLeft === 0) {
+        // Cleaning can join what escapes split: without escapes and carriage returns the bytes are the text.
+        const unchanged = request.raw || (!block.includes(ESC) && !block.includes(CR));
+        if (unchanged && literal !== null && !block.includes(literal)) return;
+        // ASCII decodes the same either way, and latin1 is much faster to decode.
+        text = block.toString(isAscii(block) ? 'latin1' : 'utf8');
+        if (unchanged && !filter.test(text)) return;
+      }
+      if (start !== numberAt) {
+        // Lines were skipped: take the line number from the index, and the context from just before.
+        number = linesBefore(path, generation, start);
+        if (context > 0) {
+          const from = tailRange(fd, start, context);
+          const lines = readAt(fd, from, start - from)
+            .toString('utf8')
+            .split('\n')
+            .slice(0, -1);
+          before = lines.map((line, k) => ({
+            number: number - lines.length + k + 1,
+            line: request.raw ? line : cleanOutput(line),
+          }));
+        }
+      }
+      text ??= block.toString('utf8');
+      const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+      for (const line of lines) onLine(line);
+      numberAt = blockStart;
+    }
+  } finally {
+    closeSync(fd);
   }
   view.output = out.join('\n');
   view.match_count = matches;

@@ -63,6 +63,8 @@ export class TaskStore {
     endedOldestFirst: Statement<[], TaskRow>;
   };
 
+  private readonly queries = new Map<string, Statement<unknown[], TaskRow>>();
+
   constructor(readonly db: Db) {
     this.statements = {
       insert: db.prepare(
@@ -193,7 +195,12 @@ export class TaskStore {
     }
     const sql = `SELECT * FROM tasks ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.db.prepare<unknown[], TaskRow>(sql).all(...params, limit);
+    let statement = this.queries.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], TaskRow>(sql);
+      this.queries.set(sql, statement); // a handful of shapes at most: one per combination of filters
+    }
+    return statement.all(...params, limit);
   }
 
   /** Durations in seconds of the latest completed runs of the same command in the same directory. */
