@@ -2,21 +2,15 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, connectMcp, openSession, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 
 describe('containment: resource limits per task, private files', () => {
   let home: TestHome;
   let mcp: McpSession;
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
   it('a CPU limit is enforced by the kernel, and the record says so', async () => {
     const task = await mcp.ok<Task>('start_task', { command: 'while :; do :; done', max_cpu_seconds: 1 });

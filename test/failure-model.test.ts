@@ -7,18 +7,8 @@ import { makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { daemonsFor, isRunning, pidsWithEnv } from './helpers/processes.js';
+import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
-
-interface Task {
-  task_id: string;
-  status: string;
-  pid?: number;
-  exit_code?: number;
-  terminated_by?: string;
-  reason?: string;
-  output?: string;
-  output_total_lines?: number;
-}
 
 describe('failure model: tasks outlive the processes around them', () => {
   let home: TestHome;
@@ -42,11 +32,6 @@ describe('failure model: tasks outlive the processes around them', () => {
     const gate = join(home.path, `gate-${name}`);
     return { gate, command: `seq 1 1000; ${fixture('exit-after.sh')} ${gate} ${code}` };
   };
-  const ended = (mcp: McpSession, id: string): Promise<Task> =>
-    waitFor(`task ${id} to end`, async () => {
-      const task = await mcp.ok<Task>('task_status', { task_id: id });
-      return task.status === 'working' ? undefined : task;
-    });
   const killDaemon = async (): Promise<void> => {
     const pid = home.daemonPid();
     assert.ok(pid !== undefined && isRunning(pid), 'a daemon runs');

@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, openSession, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { isRunning, readPid } from './helpers/processes.js';
+import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
-
-interface Task {
-  task_id: string;
-  status: string;
-  pid?: number;
-  exit_code?: number;
-  cancelled?: boolean;
-  processes_ended?: number;
-  output?: string;
-}
 
 describe('ending tasks: the whole tree, and exactly one outcome', () => {
   let home: TestHome;
   let mcp: McpSession;
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
-
-  const ended = (id: string): Promise<Task> =>
-    waitFor(`task ${id} to end`, async () => {
-      const task = await mcp.ok<Task>('task_status', { task_id: id });
-      return task.status === 'working' ? undefined : task;
-    });
   const output = async (id: string): Promise<string> =>
     (await mcp.ok<Task>('task_result', { task_id: id })).output ?? '';
 
@@ -73,7 +52,7 @@ describe('ending tasks: the whole tree, and exactly one outcome', () => {
     const task = await mcp.ok<Task>('start_task', {
       command: `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 1000' & while [ ! -s ${pidFile} ]; do sleep 0.02; done; echo done`,
     });
-    const done = await ended(task.task_id);
+    const done = await ended(mcp, task.task_id);
     assert.deepEqual([done.status, done.exit_code], ['completed', 0]);
     const leftover = readPid(pidFile);
     await waitFor('the leftover process to be ended', () => !isRunning(leftover));
@@ -89,7 +68,7 @@ describe('ending tasks: the whole tree, and exactly one outcome', () => {
       }),
     );
     for (const { id, cancel } of outcomes) {
-      const final = await ended(id);
+      const final = await ended(mcp, id);
       if (cancel.cancelled) assert.equal(final.status, 'cancelled');
       else assert.equal(final.status, 'completed');
       assert.equal(cancel.status, final.status, 'cancel_task reported the outcome that stuck');
@@ -105,7 +84,7 @@ describe('ending tasks: the whole tree, and exactly one outcome', () => {
       }),
     );
     for (const { id, cancel } of outcomes) {
-      const final = await ended(id);
+      const final = await ended(mcp, id);
       assert.ok(['cancelled', 'timed_out'].includes(final.status), final.status);
       assert.equal(final.status, cancel.cancelled ? 'cancelled' : 'timed_out');
       assert.equal(cancel.status, final.status);

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, openSession, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 
 interface Page {
@@ -15,14 +15,8 @@ interface Page {
 describe('labels, filters, cursors, id prefixes and secret environment values', () => {
   let home: TestHome;
   let mcp: McpSession;
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
   it('env values reach the task but never a result, listing, record or log of ours', async () => {
     const secret = 'hunter2-very-secret-value';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CUT_MARKER_BYTES } from '../src/store/log-cap.js';
 import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import { closeSession, connectMcp, openSession, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -110,13 +110,9 @@ describe('bounded disk: the per-task cap keeps head and tail', () => {
   let home: TestHome;
   let mcp: McpSession;
   before(async () => {
-    home = makeHome({ BACKBURNER_MAX_LOG_BYTES: '256K' });
-    mcp = await connectMcp(home);
+    ({ home, mcp } = await openSession({ BACKBURNER_MAX_LOG_BYTES: '256K' }));
   });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  after(() => closeSession({ home, mcp }));
 
   it('a task writing 156 MiB keeps the first and last lines and says how much was dropped', async () => {
     const task = await mcp.ok<Task>('start_task', {

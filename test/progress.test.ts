@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, openSession, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -11,14 +11,8 @@ import { waitFor } from './helpers/wait-for.js';
 describe('progress, ETA and summaries through task_status', () => {
   let home: TestHome;
   let mcp: McpSession;
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
   it('reports the latest n/m counter of a working task', async () => {
     const gate = join(home.path, 'gate-progress');

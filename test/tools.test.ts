@@ -2,38 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, connectMcp, openSession, type McpSession } from './helpers/mcp.js';
+import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
-
-interface Task {
-  task_id: string;
-  status: string;
-  cwd: string;
-  exit_code?: number;
-  output?: string;
-  output_total_lines?: number;
-  [key: string]: unknown;
-}
 
 describe('the core tools through a real MCP client', () => {
   let home: TestHome;
   let mcp: McpSession;
-
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
-
-  const ended = (id: string): Promise<Task> =>
-    waitFor(`task ${id} to end`, async () => {
-      const task = await mcp.ok<Task>('task_status', { task_id: id });
-      return task.status === 'working' || task.status === 'queued' ? undefined : task;
-    });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
   it('lists the tools with descriptions, output schemas and honest annotations', async () => {
     const { tools } = await mcp.client.listTools();
@@ -75,7 +53,7 @@ describe('the core tools through a real MCP client', () => {
     assert.match(task.task_id, /^[0-9a-f]{8}$/);
     assert.ok(['working', 'completed'].includes(task.status));
     assert.match(started.content[0]?.text ?? '', new RegExp(task.task_id));
-    const done = await ended(task.task_id);
+    const done = await ended(mcp, task.task_id);
     assert.equal(done.status, 'completed');
     assert.equal(done.exit_code, 0);
     assert.equal(done.terminated_by, 'exit');
@@ -92,14 +70,14 @@ describe('the core tools through a real MCP client', () => {
 
   it('reports a failing command as failed with its exit code', async () => {
     const task = await mcp.ok<Task>('start_task', { command: 'echo oops; exit 3' });
-    const done = await ended(task.task_id);
+    const done = await ended(mcp, task.task_id);
     assert.equal(done.status, 'failed');
     assert.equal(done.exit_code, 3);
   });
 
   it('reports a command killed by a signal with the signal', async () => {
     const task = await mcp.ok<Task>('start_task', { command: 'kill -KILL $$' });
-    const done = await ended(task.task_id);
+    const done = await ended(mcp, task.task_id);
     assert.equal(done.status, 'failed');
     assert.equal(done.signal, 'SIGKILL');
     assert.equal(done.terminated_by, 'signal');
@@ -118,13 +96,13 @@ describe('the core tools through a real MCP client', () => {
     assert.equal(typeof peek.running_for_seconds, 'number');
     assert.equal(peek.exit_code, undefined);
     writeFileSync(gate, '');
-    await ended(task.task_id);
+    await ended(mcp, task.task_id);
     assert.equal((await mcp.ok<Task>('task_result', { task_id: task.task_id })).output, 'first\nsecond');
   });
 
   it('returns the last tail_lines lines and counts them all', async () => {
     const task = await mcp.ok<Task>('start_task', { command: 'seq 1 50' });
-    await ended(task.task_id);
+    await ended(mcp, task.task_id);
     const result = await mcp.ok<Task>('task_result', { task_id: task.task_id, tail_lines: 5 });
     assert.equal(result.output, '46\n47\n48\n49\n50');
     assert.equal(result.output_total_lines, 50);
@@ -136,7 +114,7 @@ describe('the core tools through a real MCP client', () => {
     const absolute = await mcp.ok<Task>('start_task', { command: 'pwd', cwd: dir });
     assert.equal(absolute.cwd, dir);
     assert.equal(
-      (await ended(absolute.task_id)) &&
+      (await ended(mcp, absolute.task_id)) &&
         (await mcp.ok<Task>('task_result', { task_id: absolute.task_id })).output,
       dir,
     );
@@ -155,7 +133,7 @@ describe('the core tools through a real MCP client', () => {
     const task = await mcp.ok<Task>('start_task', {
       command: 'echo "id=$BACKBURNER_TASK_ID"; cat; echo "stdin=$?"',
     });
-    await ended(task.task_id);
+    await ended(mcp, task.task_id);
     const result = await mcp.ok<Task>('task_result', { task_id: task.task_id });
     assert.equal(result.output, `id=${task.task_id}\nstdin=0`);
   });
@@ -163,11 +141,11 @@ describe('the core tools through a real MCP client', () => {
   it('times out a task that runs too long, and leaves a fast one completed', async () => {
     const slow = await mcp.ok<Task>('start_task', { command: 'sleep 30', timeout_seconds: 0.5 });
     const fast = await mcp.ok<Task>('start_task', { command: 'true', timeout_seconds: 1 });
-    const timedOut = await ended(slow.task_id);
+    const timedOut = await ended(mcp, slow.task_id);
     assert.equal(timedOut.status, 'timed_out');
     assert.equal(timedOut.terminated_by, 'timeout');
     assert.equal(timedOut.exit_code, undefined);
-    assert.equal((await ended(fast.task_id)).status, 'completed');
+    assert.equal((await ended(mcp, fast.task_id)).status, 'completed');
     // Past its timeout, the completed task must still be completed.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     assert.equal((await mcp.ok<Task>('task_status', { task_id: fast.task_id })).status, 'completed');
@@ -186,7 +164,7 @@ describe('the core tools through a real MCP client', () => {
     assert.equal(again.status, 'cancelled');
     assert.match(String(again.message), /already ended/);
     const finished = await mcp.ok<Task>('start_task', { command: 'exit 4' });
-    await ended(finished.task_id);
+    await ended(mcp, finished.task_id);
     const noop = await mcp.ok<Task>('cancel_task', { task_id: finished.task_id });
     assert.deepEqual([noop.status, noop.exit_code, noop.cancelled], ['failed', 4, false]);
   });

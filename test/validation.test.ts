@@ -3,20 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import { closeSession, connectMcp, openSession, type McpSession } from './helpers/mcp.js';
 
 describe('bad input gets a clear error naming the value, and the server keeps serving', () => {
   let home: TestHome;
   let mcp: McpSession;
-
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
 
   const cases: [string, string, Record<string, unknown>, RegExp][] = [
     ['unknown id', 'task_status', { task_id: 'deadbeef' }, /no task with id 'deadbeef'/],

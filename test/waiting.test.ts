@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import type { TestHome } from './helpers/home.js';
+import { closeSession, openSession, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -18,14 +18,8 @@ interface WaitResult {
 describe('waiting: wait_tasks and start_task(wait_seconds)', () => {
   let home: TestHome;
   let mcp: McpSession;
-  before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home);
-  });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  before(async () => ({ home, mcp } = await openSession()));
+  after(() => closeSession({ home, mcp }));
   const gatedTask = async (name: string, code = 0): Promise<{ id: string; open: () => void }> => {
     const gate = join(home.path, `gate-${name}`);
     const task = await mcp.ok<Task>('start_task', {

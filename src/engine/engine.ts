@@ -107,12 +107,22 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.store.markReaped(id, 0);
       return this.row(id);
     }
-    this.store.markStarted(id, {
+    const started = this.store.markStarted(id, {
       startedAt: Date.now(),
       pid: leader.pid,
       pidStartTime: leader.startTime,
       bootId: this.bootId,
     });
+    if (!started) {
+      // Cancelled while it was being spawned (or it already exited): whatever runs now is not wanted.
+      const row = this.row(id);
+      if (row.status === 'cancelled') {
+        this.live.delete(id);
+        const ended = await this.runner.terminate({ leader, marker }, this.options.killGraceMs);
+        this.store.markReaped(id, ended);
+      }
+      return this.row(id);
+    }
     this.armTimeout(this.row(id));
     return this.row(id);
   }

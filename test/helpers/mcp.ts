@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI } from './paths.js';
-import type { TestHome } from './home.js';
+import { makeHome, type TestHome } from './home.js';
 
 export interface ToolResult {
   isError?: boolean;
@@ -57,4 +57,18 @@ export async function connectMcp(
     },
     close: () => client.close(),
   };
+}
+
+/** A fresh home and a client connected to it: for a describe block's before(). */
+export async function openSession(
+  env: Record<string, string> = {},
+): Promise<{ home: TestHome; mcp: McpSession }> {
+  const home = makeHome(env);
+  return { home, mcp: await connectMcp(home) };
+}
+
+/** Closes the client and stops the home's daemon: for a describe block's after(). */
+export async function closeSession(session: { home: TestHome; mcp: McpSession }): Promise<void> {
+  await session.mcp.close();
+  await session.home.cleanup();
 }

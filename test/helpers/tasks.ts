@@ -5,6 +5,12 @@ export interface Task {
   task_id: string;
   status: string;
   exit_code?: number;
+  signal?: string;
+  terminated_by?: string;
+  reason?: string;
+  pid?: number;
+  cancelled?: boolean;
+  processes_ended?: number;
   ended_at?: string;
   summary?: string;
   output?: string;
