@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_WAIT_SECONDS, type Backburner } from '../client/backburner.js';
 import { isTerminal, type TaskRow } from '../engine/task.js';
 import { logicalOffset, physicalOffset, type LogLayout } from '../store/log-cap.js';
-import { readRange, readTail } from '../store/logs.js';
+import { readOutput } from '../output/reader.js';
+import { readRange } from '../store/logs.js';
 import { paint, paintStatus, taskDetails, taskTable } from './format.js';
 
 export interface CommandOptions {
@@ -66,9 +67,15 @@ export async function logsCommand(bb: Backburner, id: string, options: CommandOp
   });
   let physical: number;
   if (options.lines !== undefined) {
-    const tail = readTail(path, options.lines);
-    if (tail.text !== '') print(tail.text);
-    physical = tail.totalBytes;
+    const tail = await readOutput(path, layout(row), {
+      tailLines: options.lines,
+      contextLines: 0,
+      maxMatches: 0,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      raw: true,
+    });
+    if (tail.output !== '') print(tail.output);
+    physical = physicalOffset(layout(row), Number(tail.next_cursor)).position;
   } else {
     physical = await streamFile(path);
   }

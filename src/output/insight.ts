@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { recentLogText } from '../store/logs.js';
 import { isTerminal, type TaskRecord } from '../engine/task.js';
 import { cleanOutput } from './clean.js';
 import { parseProgress, type Progress } from './progress.js';
@@ -19,24 +19,12 @@ const RECENT_LINES = 50;
 
 /** The last few KiB of a log, cleaned: enough for progress and a last line, whatever the log's size. */
 export function recentOutput(path: string): string[] {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, RECENT_BYTES);
-    const buffer = Buffer.allocUnsafe(length);
-    const read = readSync(fd, buffer, 0, length, size - length);
-    const text = cleanOutput(buffer.subarray(0, read).toString('utf8'));
-    const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
-    if (length < size) lines.shift(); // the first line is probably cut
-    return lines.slice(-RECENT_LINES);
-  } finally {
-    closeSync(fd);
-  }
+  const raw = recentLogText(path, RECENT_BYTES);
+  if (raw === '') return [];
+  const text = cleanOutput(raw);
+  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+  if (Buffer.byteLength(raw) >= RECENT_BYTES) lines.shift(); // the first line is probably cut
+  return lines.slice(-RECENT_LINES);
 }
 
 function median(values: number[]): number | undefined {
