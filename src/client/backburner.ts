@@ -229,6 +229,7 @@ export class Backburner {
     mode: WaitMode = 'any',
     timeoutSeconds: unknown = DEFAULT_WAIT_SECONDS,
     onProgress?: (progress: WaitProgress) => void,
+    signal?: AbortSignal,
   ): Promise<WaitResult> {
     if (!Array.isArray(taskIds) || taskIds.length === 0) {
       throw invalidArgument(`task_ids must be a non-empty array of task ids, got ${quote(taskIds)}`);
@@ -246,6 +247,7 @@ export class Backburner {
       read: (id) => this.require(id),
       events: this.daemon,
       onProgress,
+      signal,
     });
     const ended = rows.filter((row) => isTerminal(row.status));
     const timedOut = mode === 'any' ? ended.length === 0 : ended.length < rows.length;

@@ -18,6 +18,8 @@ export interface WaitRequest {
   read: (id: string) => TaskRow;
   events: EventEmitter<DaemonClientEvents>;
   onProgress?: ((progress: WaitProgress) => void) | undefined;
+  /** The caller gave up (the client cancelled its request): stop waiting and answer with what is known. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A check now and then, in case an event was missed while the daemon restarted. Events do the work. */
@@ -29,16 +31,21 @@ const PROGRESS_EVERY_MS = 5000;
  * The daemon pushes an `ended` event the moment it records an end, so this wakes within milliseconds.
  */
 export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
-  const { ids, mode, timeoutMs, read, events, onProgress } = request;
+  const { ids, mode, timeoutMs, read, events, onProgress, signal } = request;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
-    const finish = (rows: TaskRow[]): void => {
+    const stop = (): void => {
       for (const timer of timers) clearTimeout(timer);
       events.off('ended', onEnded);
       events.off('disconnected', check);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const finish = (rows: TaskRow[]): void => {
+      stop();
       resolve(rows);
     };
+    const onAbort = (): void => finish(rows());
     const rows = (): TaskRow[] => ids.map(read);
     const satisfied = (current: TaskRow[]): boolean => {
       const ended = current.filter((row) => isTerminal(row.status)).length;
@@ -49,9 +56,7 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
         const current = rows();
         if (satisfied(current)) finish(current);
       } catch (error) {
-        for (const timer of timers) clearTimeout(timer);
-        events.off('ended', onEnded);
-        events.off('disconnected', check);
+        stop();
         reject(error as Error);
       }
     }
@@ -60,6 +65,7 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
     }
     events.on('ended', onEnded);
     events.on('disconnected', check);
+    signal?.addEventListener('abort', onAbort);
     timers.push(setInterval(check, SAFETY_CHECK_MS));
     timers.push(setTimeout(() => finish(rows()), timeoutMs));
     if (onProgress !== undefined) {

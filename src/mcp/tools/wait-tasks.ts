@@ -69,7 +69,13 @@ export function registerWaitTasks(server: McpServer, backburner: Backburner): vo
                 })
                 .catch(() => undefined);
             };
-      const result = await backburner.wait(task_ids, mode ?? 'any', timeout_seconds, onProgress);
+      const result = await backburner.wait(
+        task_ids,
+        mode ?? 'any',
+        timeout_seconds,
+        onProgress,
+        ctx.mcpReq.signal,
+      );
       const lines = result.tasks.map((task) => `${task.task_id}: ${task.summary}`);
       return {
         structuredContent: { ...result },
