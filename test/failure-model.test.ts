@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -115,6 +116,31 @@ describe('failure model: tasks outlive the processes around them', () => {
     const done = await ended(mcp, task.task_id);
     assert.equal(done.status, 'interrupted', 'never completed on the word of a reused pid');
     assert.notEqual(done.status, 'completed');
+  });
+
+  it('a task whose daemon died while starting it is interrupted, and its processes found by marker', async () => {
+    const mcp = await connect();
+    await mcp.ok('list_tasks'); // a daemon and a schema
+    await killDaemon();
+    // What a daemon killed between spawning a task and recording its pid leaves: a queued row, and a
+    // process carrying the task's marker that no record names.
+    const marker = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+    withDb((db) =>
+      db
+        .prepare(
+          `INSERT INTO tasks (id, command, cwd, status, created_at, marker) VALUES ('abcdef01', 'sleep 60', '/', 'queued', ?, ?)`,
+        )
+        .run(Date.now(), marker),
+    );
+    const orphan = spawn('sleep', ['60'], {
+      env: { ...process.env, BACKBURNER_TASK_MARKER: marker },
+      detached: true,
+      stdio: 'ignore',
+    });
+    orphan.unref();
+    const done = await ended(mcp, 'abcdef01');
+    assert.deepEqual([done.status, done.terminated_by], ['interrupted', 'supervisor_lost']);
+    await waitFor('the orphan to be ended', () => !isRunning(orphan.pid as number));
   });
 
   it('a reboot since the task started makes it interrupted at once', async () => {

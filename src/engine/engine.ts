@@ -236,11 +236,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private reap(row: TaskRow, afterExit = false): Promise<number> {
     const pending = this.terminations.get(row.id);
     if (pending !== undefined) return pending;
-    const leader = leaderOf(row);
-    if (leader === null) {
-      this.store.markReaped(row.id, 0);
-      return Promise.resolve(0);
-    }
+    // Without a recorded wrapper (the daemon died while spawning it) only the marker can find the
+    // task's processes: pid 0 names no group, so the sweep goes by the marker alone.
+    const leader = leaderOf(row) ?? { pid: 0, startTime: null };
     const termination = this.runner
       .terminate({ leader, marker: row.marker }, this.options.killGraceMs, afterExit)
       .then((ended) => {

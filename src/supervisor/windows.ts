@@ -46,7 +46,7 @@ export class WindowsPlatform implements ProcessPlatform {
 
   async killTree(target: KillTarget): Promise<number> {
     // taskkill /T ends the whole tree at once; Windows has no polite signal to give a grace period to.
-    if (!this.isAlive(target.leader)) return 0;
+    if (target.leader.pid <= 0 || !this.isAlive(target.leader)) return 0;
     return new Promise((resolve) => {
       execFile('taskkill', ['/T', '/F', '/PID', String(target.leader.pid)], (_error, stdout) => {
         resolve((stdout.match(/SUCCESS/g) ?? []).length);
