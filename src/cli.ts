@@ -13,13 +13,19 @@ import {
 import { readSettings } from './config.js';
 import { runDaemon } from './daemon/daemon.js';
 import { BackburnerError } from './engine/errors.js';
-import { serveMcpStdio } from './mcp/server.js';
+import { serveMcpOverHttp, serveMcpStdio } from './mcp/server.js';
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from './mcp/http/server.js';
+import { loadOrCreateToken } from './mcp/http/token.js';
 import { VERSION } from './version.js';
 
 const USAGE = `backburner ${VERSION}: durable background tasks for AI agents, over MCP
 
 Usage:
   backburner serve               run the MCP server on stdio (the default when stdin is not a terminal)
+  backburner serve --http [--host H] [--port P]
+                                 serve MCP over Streamable HTTP at http://H:P/mcp (default
+                                 ${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}); every request needs the bearer token
+  backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
   backburner ls [--limit N] [--status S] [--label L]
                                  list tasks, newest first
@@ -38,7 +44,8 @@ Options:
 
 Environment: BACKBURNER_HOME (default ~/.backburner), BACKBURNER_ALLOW, BACKBURNER_DENY, BACKBURNER_POLICY,
 BACKBURNER_KILL_GRACE_SECONDS, BACKBURNER_DAEMON_IDLE_SECONDS, BACKBURNER_MAX_LOG_BYTES,
-BACKBURNER_MAX_HOME_BYTES, BACKBURNER_RETENTION_DAYS. See the README.`;
+BACKBURNER_MAX_HOME_BYTES, BACKBURNER_RETENTION_DAYS, BACKBURNER_MAX_MEMORY_MB, BACKBURNER_MAX_CPU_SECONDS,
+BACKBURNER_TOKEN, BACKBURNER_ALLOWED_HOSTS, BACKBURNER_ALLOWED_ORIGINS. See the README.`;
 
 class UsageError extends Error {}
 
@@ -47,6 +54,13 @@ function positiveInteger(name: string, text: string | undefined): number | undef
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`${name} must be a positive integer, got '${text}'`);
+  return value;
+}
+
+function portNumber(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535)
+    throw new UsageError(`--port must be a port number (0 to 65535), got '${text}'`);
   return value;
 }
 
@@ -63,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
       label: { type: 'string' },
       all: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      http: { type: 'boolean', default: false },
+      host: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -83,6 +100,20 @@ async function main(argv: string[]): Promise<number> {
   if (verb === 'daemon') {
     await runDaemon();
     return -1; // keeps running
+  }
+  if (verb === 'serve' && values.http) {
+    const port = values.port === undefined ? DEFAULT_HTTP_PORT : portNumber(values.port);
+    const backburner = new Backburner(readSettings().home, process.env, process.cwd(), {
+      keepDaemonAlive: true,
+    });
+    await serveMcpOverHttp(backburner, { host: values.host ?? DEFAULT_HTTP_HOST, port });
+    return -1;
+  }
+  if (values.host !== undefined || values.port !== undefined)
+    throw new UsageError('--host and --port go with serve --http');
+  if (verb === 'token') {
+    console.log(loadOrCreateToken(new Backburner(readSettings().home).paths.root));
+    return 0;
   }
   if (verb === undefined || verb === 'serve') {
     serveMcpStdio(new Backburner(readSettings().home, process.env, process.cwd(), { keepDaemonAlive: true }));

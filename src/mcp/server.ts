@@ -9,6 +9,8 @@ import { registerTaskResult } from './tools/task-result.js';
 import { registerTaskStatus } from './tools/task-status.js';
 import { registerWaitTasks } from './tools/wait-tasks.js';
 import { registerDeleteTask } from './tools/delete-task.js';
+import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
+import { loadOrCreateToken, tokenFile } from './http/token.js';
 
 const INSTRUCTIONS = `backburner runs slow shell commands in the background so you never block on them.
 Workflow: start_task returns a task_id at once (or, with wait_seconds, the result of a fast command);
@@ -29,11 +31,50 @@ export function createMcpServer(backburner: Backburner): McpServer {
   return server;
 }
 
+const reportError = (error: Error): void => {
+  process.stderr.write(`backburner: ${error.message}\n`);
+};
+
 /** Serves MCP on stdio until the client closes it. The tasks do not depend on this process. */
 export function serveMcpStdio(backburner: Backburner): void {
-  serveStdio(() => createMcpServer(backburner), {
-    onerror: (error) => process.stderr.write(`backburner: ${error.message}\n`),
+  serveStdio(() => createMcpServer(backburner), { onerror: reportError });
+  warmUp(backburner);
+}
+
+/**
+ * Serves MCP over Streamable HTTP until SIGINT or SIGTERM. Prints the URL (and where the token is) on
+ * stderr. The tasks do not depend on this process either.
+ */
+export async function serveMcpOverHttp(
+  backburner: Backburner,
+  options: { host: string; port: number; env?: NodeJS.ProcessEnv },
+): Promise<RunningHttpServer> {
+  const env = options.env ?? process.env;
+  const home = backburner.paths.root; // an unusable home fails here, before the port is taken
+  const token = loadOrCreateToken(home, env);
+  const running = await serveMcpHttp(() => createMcpServer(backburner), {
+    ...options,
+    token,
+    env,
+    onerror: reportError,
   });
+  const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;
+  process.stderr.write(
+    `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,
+  );
+  const stop = (): void => {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  warmUp(backburner);
+  return running;
+}
+
+function warmUp(backburner: Backburner): void {
   // Start (or find) the daemon now, so that the first tool call does not pay for it. An unusable home
   // is reported here and again by every tool call, which is where an agent will see it.
   Promise.resolve()
