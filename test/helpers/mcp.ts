@@ -11,7 +11,7 @@ export interface ToolResult {
 
 export interface McpSession {
   client: Client;
-  /** The server's pid, to kill it as a client would. */
+  /** The server's pid, to kill it as a client would (0 over HTTP, where the server outlives clients). */
   pid: number;
   call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
   /** Calls a tool that must succeed and returns its structured content. */
@@ -21,10 +21,20 @@ export interface McpSession {
   close(): Promise<void>;
 }
 
+/** The protocol generation a test client speaks: 2025-era `initialize`, or 2026-07-28 per-request. */
+export type Era = 'legacy' | 'modern';
+
+export function newClient(era: Era = 'legacy'): Client {
+  return new Client(
+    { name: 'backburner-test', version: '1.0.0' },
+    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
+}
+
 /** A real MCP client talking to `backburner serve` over stdio, as Claude Code or Cursor would. */
 export async function connectMcp(
   home: TestHome,
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; era?: Era } = {},
 ): Promise<McpSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -33,14 +43,19 @@ export async function connectMcp(
     cwd: options.cwd,
     stderr: 'pipe',
   });
-  const client = new Client({ name: 'backburner-test', version: '1.0.0' });
+  const client = newClient(options.era);
   await client.connect(transport);
+  return sessionOf(client, transport.pid as number);
+}
+
+/** The call helpers over a connected client, whatever its transport. */
+export function sessionOf(client: Client, pid: number): McpSession {
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<ToolResult> =>
     (await client.callTool({ name, arguments: args })) as ToolResult;
   const text = (result: ToolResult): string => result.content.map((part) => part.text ?? '').join('\n');
   return {
     client,
-    pid: transport.pid as number,
+    pid,
     call,
     async ok<T>(name: string, args: Record<string, unknown> = {}) {
       const result = await call(name, args);

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeHome, type TestHome } from './helpers/home.js';
+import { connectHttp, startHttpServer, type HttpServer } from './helpers/http.js';
+import type { Task } from './helpers/tasks.js';
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+/** A raw POST, to see exactly what the server answers to what a client (or an attacker) sends. */
+function post(url: string, headers: Record<string, string>, body: unknown = INITIALIZE): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** fetch() will not send a forged Host header; node:http will, as a rebinding browser would. */
+function statusWithHost(url: string, host: string, token: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          host,
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(INITIALIZE));
+  });
+}
+
+describe('serve --http', () => {
+  let home: TestHome;
+  let server: HttpServer;
+  let token: string;
+  before(async () => {
+    home = makeHome();
+    server = await startHttpServer(home);
+    token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
+  });
+  after(async () => {
+    assert.equal(await server.stop(), 0, 'SIGTERM stops the server cleanly');
+    await home.cleanup();
+  });
+
+  it('binds to loopback and keeps a generated token in the home, owner-only', () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    assert.equal(statSync(join(home.path, 'http-token')).mode & 0o777, 0o600);
+    assert.ok(token.length >= 32, `token ${token} is long enough to guess at no cost`);
+    assert.equal(home.cli(['token']).stdout.trim(), token, 'backburner token prints the same token');
+  });
+
+  it('answers 401 without the token or with a wrong one, and creates no session', async () => {
+    const missing = await post(server.url, {});
+    assert.equal(missing.status, 401);
+    assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
+    assert.equal(missing.headers.get('mcp-session-id'), null);
+    const wrong = await post(server.url, { authorization: `Bearer ${token}x` });
+    assert.equal(wrong.status, 401);
+    const basic = await post(server.url, {
+      authorization: `Basic ${Buffer.from(`u:${token}`).toString('base64')}`,
+    });
+    assert.equal(basic.status, 401);
+  });
+
+  it('answers 403 to a foreign Origin or Host even with the right token (DNS rebinding)', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const origin = await post(server.url, { ...auth, origin: 'https://evil.example' });
+    assert.equal(origin.status, 403);
+    const nullOrigin = await post(server.url, { ...auth, origin: 'null' });
+    assert.equal(nullOrigin.status, 403);
+    const port = new URL(server.url).port;
+    assert.equal(await statusWithHost(server.url, `evil.example:${port}`, token), 403);
+    assert.equal(await statusWithHost(server.url, `localhost:${port}`, token), 200);
+    const local = await post(server.url, { ...auth, origin: `http://localhost:${port}` });
+    assert.equal(local.status, 200, 'a page on localhost may call');
+    assert.ok(local.headers.get('mcp-session-id'));
+  });
+
+  it('serves only /mcp', async () => {
+    const other = await post(server.url.replace(/\/mcp$/, '/other'), { authorization: `Bearer ${token}` });
+    assert.equal(other.status, 404);
+  });
+
+  it('gives each 2025-era client its own session, and a task started over one is seen by another', async () => {
+    const first = await connectHttp(server.url, token);
+    const second = await connectHttp(server.url, token);
+    try {
+      assert.ok(first.transport.sessionId);
+      assert.notEqual(first.transport.sessionId, second.transport.sessionId);
+      const started = await first.ok<Task>('start_task', { command: 'echo over-http', wait_seconds: 20 });
+      assert.equal(started.status, 'completed');
+      const seen = await second.ok<{ output: string }>('task_result', { task_id: started.task_id });
+      assert.equal(seen.output, 'over-http');
+      // Ending one session leaves the other working.
+      await first.transport.terminateSession();
+      const listed = await second.ok<{ tasks: Task[] }>('list_tasks');
+      assert.ok(listed.tasks.some((task) => task.task_id === started.task_id));
+      const stale = await post(
+        server.url,
+        {
+          authorization: `Bearer ${token}`,
+          'mcp-session-id': first.transport.sessionId ?? '',
+          'mcp-protocol-version': '2025-06-18',
+        },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      );
+      assert.equal(stale.status, 404, 'a terminated session is gone');
+    } finally {
+      await Promise.allSettled([first.close(), second.close()]);
+    }
+  });
+
+  it('serves 2026-07-28 clients, which carry everything in each request, without a session', async () => {
+    const modern = await connectHttp(server.url, token, 'modern');
+    try {
+      assert.equal(modern.transport.sessionId, undefined);
+      const { tools } = await modern.client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'start_task'));
+      const started = await modern.ok<Task>('start_task', { command: 'echo modern', wait_seconds: 20 });
+      assert.equal(started.status, 'completed');
+    } finally {
+      await modern.close();
+    }
+  });
+});
+
+describe('serve --http settings', () => {
+  let home: TestHome;
+  before(() => (home = makeHome()));
+  after(() => home.cleanup());
+
+  it('uses BACKBURNER_TOKEN when given, and writes no token file', async () => {
+    const given = 'a-token-given-by-the-user-0123456789';
+    const server = await startHttpServer(home, [], { BACKBURNER_TOKEN: given });
+    try {
+      assert.equal((await post(server.url, { authorization: `Bearer ${given}` })).status, 200);
+      assert.throws(() => statSync(join(home.path, 'http-token')), /ENOENT/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses a bad port, a short token and a taken port with the value named', async () => {
+    const badPort = home.cli(['serve', '--http', '--port', '70000']);
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port must be a port number .*'70000'/);
+    const short = home.cli(['serve', '--http', '--port', '0'], { BACKBURNER_TOKEN: 'short' });
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /BACKBURNER_TOKEN must be at least 16 characters/);
+    const first = await startHttpServer(home);
+    try {
+      const port = new URL(first.url).port;
+      const taken = home.cli(['serve', '--http', '--port', port]);
+      assert.equal(taken.code, 1);
+      assert.match(taken.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      await first.stop();
+    }
+  });
+});
