@@ -281,6 +281,27 @@ export class Backburner {
     return decide(command, loadPolicy(this.env, this.paths.root));
   }
 
+  /** The working tasks, newest first, straight from the store: for watchers that poll. */
+  workingTasks(limit: number): TaskRow[] {
+    return this.store.query({ statuses: ['working'] }, limit);
+  }
+
+  /** Ids of recent tasks that start with `prefix` (any case), newest first: for completion. */
+  idsStartingWith(prefix: string, limit: number): string[] {
+    const wanted = prefix.trim().toLowerCase();
+    if (!/^[0-9a-f]*$/.test(wanted)) return [];
+    return wanted.length >= 4
+      ? this.store
+          .withPrefix(wanted)
+          .slice(0, limit)
+          .map((row) => row.id)
+      : this.store
+          .query({}, 200)
+          .map((row) => row.id)
+          .filter((id) => id.startsWith(wanted))
+          .slice(0, limit);
+  }
+
   /** The path of a task's log, for adapters that follow it. */
   logFile(taskId: string): string {
     return logPath(this.paths.logs, taskId);

@@ -9,6 +9,13 @@ import { registerTaskResult } from './tools/task-result.js';
 import { registerTaskStatus } from './tools/task-status.js';
 import { registerWaitTasks } from './tools/wait-tasks.js';
 import { registerDeleteTask } from './tools/delete-task.js';
+import { TaskActivity } from '../client/task-activity.js';
+import {
+  publishSubscriptions,
+  serveLegacySubscriptions,
+  serveModernStdioSubscriptions,
+} from './live-updates.js';
+import { registerResources } from './resources.js';
 import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
 import { loadOrCreateToken, tokenFile } from './http/token.js';
 
@@ -19,7 +26,19 @@ output mid-run (since=next_cursor for only the new part, grep to search); cancel
 its whole process tree. Tasks outlive this server: list_tasks finds tasks from earlier sessions.
 Status 'interrupted' means supervision was lost and the true end is unknown.`;
 
-export function createMcpServer(backburner: Backburner): McpServer {
+/**
+ * How this server instance hears of task changes to push to its client:
+ * - `legacy`: a 2025-era connection (stdio, or one HTTP session) that subscribes with resources/subscribe;
+ * - `modern-connection`: a 2026-07-28 stdio connection, whose listen streams the SDK's entry filters;
+ * - `modern-request`: one 2026-07-28 HTTP request; changes go through the handler's shared bus instead.
+ */
+export type Delivery = 'legacy' | 'modern-connection' | 'modern-request';
+
+export function createMcpServer(
+  backburner: Backburner,
+  activity: TaskActivity,
+  delivery: Delivery,
+): McpServer {
   const server = new McpServer({ name: 'backburner', version: VERSION }, { instructions: INSTRUCTIONS });
   registerStartTask(server, backburner);
   registerTaskStatus(server, backburner);
@@ -28,6 +47,10 @@ export function createMcpServer(backburner: Backburner): McpServer {
   registerListTasks(server, backburner);
   registerWaitTasks(server, backburner);
   registerDeleteTask(server, backburner);
+  registerResources(server, backburner);
+  if (delivery === 'legacy') serveLegacySubscriptions(server, activity);
+  else if (delivery === 'modern-connection') serveModernStdioSubscriptions(server, activity);
+  else server.server.registerCapabilities({ resources: { subscribe: true } });
   return server;
 }
 
@@ -37,7 +60,13 @@ const reportError = (error: Error): void => {
 
 /** Serves MCP on stdio until the client closes it. The tasks do not depend on this process. */
 export function serveMcpStdio(backburner: Backburner): void {
-  serveStdio(() => createMcpServer(backburner), { onerror: reportError });
+  const activity = new TaskActivity(backburner);
+  serveStdio(
+    ({ era }) => createMcpServer(backburner, activity, era === 'modern' ? 'modern-connection' : 'legacy'),
+    {
+      onerror: reportError,
+    },
+  );
   warmUp(backburner);
 }
 
@@ -52,12 +81,15 @@ export async function serveMcpOverHttp(
   const env = options.env ?? process.env;
   const home = backburner.paths.root; // an unusable home fails here, before the port is taken
   const token = loadOrCreateToken(home, env);
-  const running = await serveMcpHttp(() => createMcpServer(backburner), {
-    ...options,
-    token,
-    env,
-    onerror: reportError,
-  });
+  const activity = new TaskActivity(backburner);
+  const running = await serveMcpHttp(
+    {
+      modern: () => createMcpServer(backburner, activity, 'modern-request'),
+      legacy: () => createMcpServer(backburner, activity, 'legacy'),
+    },
+    { ...options, token, env, onerror: reportError },
+  );
+  publishSubscriptions(running.notify, activity);
   const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;
   process.stderr.write(
     `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,

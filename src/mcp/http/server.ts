@@ -1,6 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, isLegacyRequest, type McpServer } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  type McpServer,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { BackburnerError } from '../../engine/errors.js';
 import { isLoopbackHost, listFromEnv, refuseRequest, type GuardOptions } from './guard.js';
@@ -21,6 +26,8 @@ export interface HttpOptions {
 export interface RunningHttpServer {
   url: string;
   server: Server;
+  /** Publishes change notifications to 2026-07-28 clients' `subscriptions/listen` streams. */
+  notify: ServerNotifier;
   close(): Promise<void>;
 }
 
@@ -31,7 +38,12 @@ export interface RunningHttpServer {
  * clients get a session each (see LegacySessions).
  */
 export async function serveMcpHttp(
-  createServerInstance: () => McpServer,
+  factories: {
+    /** A server for one 2026-07-28 request. */
+    modern: () => McpServer;
+    /** A server for one 2025-era session. */
+    legacy: () => McpServer;
+  },
   options: HttpOptions,
 ): Promise<RunningHttpServer> {
   const env = options.env ?? process.env;
@@ -49,8 +61,8 @@ export async function serveMcpHttp(
     ],
     allowedOrigins: listFromEnv(env.BACKBURNER_ALLOWED_ORIGINS),
   };
-  const modern = createMcpHandler(() => createServerInstance(), { legacy: 'reject', onerror });
-  const legacy = new LegacySessions(createServerInstance, onerror);
+  const modern = createMcpHandler(factories.modern, { legacy: 'reject', onerror });
+  const legacy = new LegacySessions(factories.legacy, onerror);
 
   const handler = toNodeHandler(
     {
@@ -89,6 +101,7 @@ export async function serveMcpHttp(
   return {
     url: `http://${urlHost}:${address.port}${MCP_PATH}`,
     server,
+    notify: modern.notify,
     async close() {
       server.closeAllConnections();
       await Promise.allSettled([modern.close(), legacy.close()]);
