@@ -31,7 +31,13 @@ function corpus(): [string, Record<string, unknown>, RegExp][] {
   }
   for (const value of [...WRONG_TYPES, '', '   ', 'a\u0000b', 'x'.repeat(200_000)]) {
     cases.push(['start_task', { command: value }, /command/]);
+    cases.push(['run_command', { command: value }, /command/]);
   }
+  for (const value of [-1, 51, 'ten', null, []]) {
+    cases.push(['run_command', { command: 'true', wait_seconds: value }, /wait_seconds/]);
+  }
+  cases.push(['run_command', { command: 'true', cwd: '/no/such/dir' }, /cwd|working directory/]);
+  cases.push(['run_command', { command: 'true', timeout_seconds: -1 }, /timeout_seconds/]);
   for (const value of [...WRONG_TYPES, '/no/such/dir', 'a\u0000b', HUGE]) {
     cases.push(['start_task', { command: 'true', cwd: value }, /cwd|working directory/]);
   }

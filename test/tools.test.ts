@@ -20,6 +20,7 @@ describe('the core tools through a real MCP client', () => {
       'cancel_task',
       'delete_task',
       'list_tasks',
+      'run_command',
       'start_task',
       'task_result',
       'task_status',

@@ -1,4 +1,6 @@
-import type { TaskRecord } from '../engine/task.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { Backburner, TaskResult } from '../client/backburner.js';
+import { isTerminal, type TaskRecord } from '../engine/task.js';
 import { formatSeconds } from '../output/duration.js';
 
 /** One short line per task, for clients that show only the text of a tool result. */
@@ -12,4 +14,37 @@ export function describeTask(task: TaskRecord): string {
   let line = `${parts.join(', ')}: ${task.command}`;
   if (task.reason !== undefined && task.status !== 'completed') line += ` (${task.reason})`;
   return line;
+}
+
+/** The answer for a task that has ended: its record, summary and output, with the output as the text. */
+export function endedTaskAnswer(result: TaskResult): CallToolResult {
+  return {
+    structuredContent: { ...result },
+    content: [
+      { type: 'text', text: `${result.summary}\n${result.output === '' ? '(no output)' : result.output}` },
+    ],
+  };
+}
+
+/**
+ * Waits up to `waitSeconds` for a task to end and answers with its result, or, if it is still running,
+ * with its record and what to call next: a tool call never blocks longer than the caller asked.
+ */
+export async function answerAfterWaiting(
+  backburner: Backburner,
+  taskId: string,
+  waitSeconds: number,
+): Promise<CallToolResult> {
+  await backburner.wait([taskId], 'any', waitSeconds);
+  const result = await backburner.result(taskId, {});
+  if (isTerminal(result.status)) return endedTaskAnswer(result);
+  return {
+    structuredContent: { ...result },
+    content: [
+      {
+        type: 'text',
+        text: `Still running after ${waitSeconds}s: ${describeTask(result)}\nCall wait_tasks(["${taskId}"]) to wait for it, or task_result to peek at its output.`,
+      },
+    ],
+  };
 }

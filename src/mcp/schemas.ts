@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { quote } from '../engine/errors.js';
 import { TASK_STATUSES } from '../engine/task.js';
+import { MAX_TIMEOUT_SECONDS } from '../engine/validate.js';
+import { MAX_WAIT_SECONDS } from '../client/backburner.js';
 
 /** A zod error message that names the argument and quotes the value the client sent. */
 export const mustBe =
@@ -98,3 +100,37 @@ export const positiveInteger = (name: string, min: number, max: number) =>
     .int({ error: mustBe(name, 'an integer') })
     .min(min, { error: mustBe(name, `at least ${min}`) })
     .max(max, { error: mustBe(name, `at most ${max}`) });
+
+/** The arguments every tool that runs a command takes. */
+export const commandArguments = {
+  command: z
+    .string({ error: mustBe('command', 'a string') })
+    .describe('The command line, run by /bin/sh -c (stdin is /dev/null; stdout and stderr are merged).'),
+  cwd: z
+    .string({ error: mustBe('cwd', 'a string') })
+    .optional()
+    .describe("Working directory (absolute, or relative to the server's). Defaults to the server's."),
+  timeout_seconds: z
+    .number({ error: mustBe('timeout_seconds', 'a number') })
+    .positive({ error: mustBe('timeout_seconds', 'positive') })
+    .max(MAX_TIMEOUT_SECONDS, {
+      error: mustBe('timeout_seconds', `at most ${MAX_TIMEOUT_SECONDS} (30 days)`),
+    })
+    .optional()
+    .describe('Kill the task (status timed_out) if it runs longer than this. No limit by default.'),
+};
+
+export const waitSecondsArgument = (fallback: number) =>
+  z
+    .number({ error: mustBe('wait_seconds', 'a number') })
+    .min(0, { error: mustBe('wait_seconds', 'at least 0') })
+    .max(MAX_WAIT_SECONDS, { error: mustBe('wait_seconds', `at most ${MAX_WAIT_SECONDS}`) })
+    .optional()
+    .describe(
+      `Wait up to this long (0 to ${MAX_WAIT_SECONDS}, default ${fallback}) for the command to end; if it does, the answer has its exit code and output.`,
+    );
+
+/** The output fields, present once a task has ended (or when a wait ended with it still running). */
+export const outputWhenDone = Object.fromEntries(
+  Object.entries(outputViewShape).map(([key, schema]) => [key, schema.optional()]),
+) as { [K in keyof typeof outputViewShape]: z.ZodOptional<(typeof outputViewShape)[K]> };

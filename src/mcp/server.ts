@@ -9,6 +9,7 @@ import { registerTaskResult } from './tools/task-result.js';
 import { registerTaskStatus } from './tools/task-status.js';
 import { registerWaitTasks } from './tools/wait-tasks.js';
 import { registerDeleteTask } from './tools/delete-task.js';
+import { registerRunCommand } from './tools/run-command.js';
 import { TaskActivity } from '../client/task-activity.js';
 import {
   publishSubscriptions,
@@ -47,6 +48,7 @@ export function createMcpServer(
   registerListTasks(server, backburner);
   registerWaitTasks(server, backburner);
   registerDeleteTask(server, backburner);
+  registerRunCommand(server, backburner);
   registerResources(server, backburner);
   if (delivery === 'legacy') serveLegacySubscriptions(server, activity);
   else if (delivery === 'modern-connection') serveModernStdioSubscriptions(server, activity);

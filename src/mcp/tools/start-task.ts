@@ -1,18 +1,16 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
+import { MAX_CPU_SECONDS, MAX_MEMORY_MB, type Backburner } from '../../client/backburner.js';
+import { answerAfterWaiting, describeTask } from '../render.js';
 import {
-  MAX_CPU_SECONDS,
-  MAX_MEMORY_MB,
-  MAX_WAIT_SECONDS,
-  type Backburner,
-} from '../../client/backburner.js';
-import { MAX_TIMEOUT_SECONDS } from '../../engine/validate.js';
-import { describeTask } from '../render.js';
-import { insightShape, mustBe, outputViewShape, positiveInteger, taskRecordShape } from '../schemas.js';
-
-const outputWhenDone = Object.fromEntries(
-  Object.entries(outputViewShape).map(([key, schema]) => [key, schema.optional()]),
-) as { [K in keyof typeof outputViewShape]: z.ZodOptional<(typeof outputViewShape)[K]> };
+  commandArguments,
+  insightShape,
+  mustBe,
+  outputWhenDone,
+  positiveInteger,
+  taskRecordShape,
+  waitSecondsArgument,
+} from '../schemas.js';
 
 export function registerStartTask(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -27,31 +25,8 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
         'it runs). cancel_task stops it and its whole process tree. With wait_seconds, a command that ends ' +
         'within that time is answered in this same call, with its exit code and output.',
       inputSchema: z.object({
-        command: z
-          .string({ error: mustBe('command', 'a string') })
-          .describe(
-            'The command line, run by /bin/sh -c (stdin is /dev/null; stdout and stderr are merged).',
-          ),
-        cwd: z
-          .string({ error: mustBe('cwd', 'a string') })
-          .optional()
-          .describe("Working directory (absolute, or relative to the server's). Defaults to the server's."),
-        timeout_seconds: z
-          .number({ error: mustBe('timeout_seconds', 'a number') })
-          .positive({ error: mustBe('timeout_seconds', 'positive') })
-          .max(MAX_TIMEOUT_SECONDS, {
-            error: mustBe('timeout_seconds', `at most ${MAX_TIMEOUT_SECONDS} (30 days)`),
-          })
-          .optional()
-          .describe('Kill the task (status timed_out) if it runs longer than this. No limit by default.'),
-        wait_seconds: z
-          .number({ error: mustBe('wait_seconds', 'a number') })
-          .min(0, { error: mustBe('wait_seconds', 'at least 0') })
-          .max(MAX_WAIT_SECONDS, { error: mustBe('wait_seconds', `at most ${MAX_WAIT_SECONDS}`) })
-          .optional()
-          .describe(
-            `Wait up to this long (0 to ${MAX_WAIT_SECONDS}, default 0) for the command to end; if it does, the answer has its exit code and output.`,
-          ),
+        ...commandArguments,
+        wait_seconds: waitSecondsArgument(0),
         max_memory_mb: positiveInteger('max_memory_mb', 1, MAX_MEMORY_MB)
           .optional()
           .describe(
@@ -86,30 +61,7 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
     async (args) => {
       const task = await backburner.start(args);
       const waitSeconds = args.wait_seconds ?? 0;
-      if (waitSeconds > 0) {
-        await backburner.wait([task.task_id], 'any', waitSeconds);
-        const result = await backburner.result(task.task_id, {});
-        if (result.status !== 'working' && result.status !== 'queued') {
-          return {
-            structuredContent: { ...result },
-            content: [
-              {
-                type: 'text',
-                text: `${result.summary}\n${result.output === '' ? '(no output)' : result.output}`,
-              },
-            ],
-          };
-        }
-        return {
-          structuredContent: { ...result },
-          content: [
-            {
-              type: 'text',
-              text: `Still running after ${waitSeconds}s: ${describeTask(result)}\nCall wait_tasks(["${task.task_id}"]) to wait for it, or task_result to peek at its output.`,
-            },
-          ],
-        };
-      }
+      if (waitSeconds > 0) return answerAfterWaiting(backburner, task.task_id, waitSeconds);
       return {
         structuredContent: { ...task },
         content: [
