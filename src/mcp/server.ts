@@ -17,6 +17,8 @@ import {
   serveModernStdioSubscriptions,
 } from './live-updates.js';
 import { registerResources } from './resources.js';
+import { registerTaskMethods, type TaskTiming } from './tasks-extension.js';
+import { readSettings } from '../config.js';
 import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
 import { loadOrCreateToken, tokenFile } from './http/token.js';
 
@@ -35,11 +37,23 @@ Status 'interrupted' means supervision was lost and the true end is unknown.`;
  */
 export type Delivery = 'legacy' | 'modern-connection' | 'modern-request';
 
-export function createMcpServer(
-  backburner: Backburner,
-  activity: TaskActivity,
-  delivery: Delivery,
-): McpServer {
+export interface McpContext {
+  backburner: Backburner;
+  activity: TaskActivity;
+  timing: TaskTiming;
+}
+
+/** What every server instance of this process shares: the facade, the task events, the settings. */
+export function mcpContext(backburner: Backburner, env: NodeJS.ProcessEnv = process.env): McpContext {
+  return {
+    backburner,
+    activity: new TaskActivity(backburner),
+    timing: { retentionMs: readSettings(env).retentionMs },
+  };
+}
+
+export function createMcpServer(context: McpContext, delivery: Delivery): McpServer {
+  const { backburner, activity, timing } = context;
   const server = new McpServer({ name: 'backburner', version: VERSION }, { instructions: INSTRUCTIONS });
   registerStartTask(server, backburner);
   registerTaskStatus(server, backburner);
@@ -48,7 +62,8 @@ export function createMcpServer(
   registerListTasks(server, backburner);
   registerWaitTasks(server, backburner);
   registerDeleteTask(server, backburner);
-  registerRunCommand(server, backburner);
+  registerRunCommand(server, backburner, timing);
+  registerTaskMethods(server, backburner, timing);
   registerResources(server, backburner);
   if (delivery === 'legacy') serveLegacySubscriptions(server, activity);
   else if (delivery === 'modern-connection') serveModernStdioSubscriptions(server, activity);
@@ -62,13 +77,10 @@ const reportError = (error: Error): void => {
 
 /** Serves MCP on stdio until the client closes it. The tasks do not depend on this process. */
 export function serveMcpStdio(backburner: Backburner): void {
-  const activity = new TaskActivity(backburner);
-  serveStdio(
-    ({ era }) => createMcpServer(backburner, activity, era === 'modern' ? 'modern-connection' : 'legacy'),
-    {
-      onerror: reportError,
-    },
-  );
+  const context = mcpContext(backburner);
+  serveStdio(({ era }) => createMcpServer(context, era === 'modern' ? 'modern-connection' : 'legacy'), {
+    onerror: reportError,
+  });
   warmUp(backburner);
 }
 
@@ -83,15 +95,15 @@ export async function serveMcpOverHttp(
   const env = options.env ?? process.env;
   const home = backburner.paths.root; // an unusable home fails here, before the port is taken
   const token = loadOrCreateToken(home, env);
-  const activity = new TaskActivity(backburner);
+  const context = mcpContext(backburner, env);
   const running = await serveMcpHttp(
     {
-      modern: () => createMcpServer(backburner, activity, 'modern-request'),
-      legacy: () => createMcpServer(backburner, activity, 'legacy'),
+      modern: () => createMcpServer(context, 'modern-request'),
+      legacy: () => createMcpServer(context, 'legacy'),
     },
     { ...options, token, env, onerror: reportError },
   );
-  publishSubscriptions(running.notify, activity);
+  publishSubscriptions(running.notify, context.activity);
   const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;
   process.stderr.write(
     `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
+import { answerWithTask, declaresTasksExtension, type TaskTiming } from '../tasks-extension.js';
 import type { Backburner } from '../../client/backburner.js';
 import { answerAfterWaiting } from '../render.js';
 import {
@@ -13,7 +14,7 @@ import {
 /** How long a client without the tasks extension waits in one run_command call, by default. */
 export const RUN_COMMAND_WAIT_SECONDS = 10;
 
-export function registerRunCommand(server: McpServer, backburner: Backburner): void {
+export function registerRunCommand(server: McpServer, backburner: Backburner, timing: TaskTiming): void {
   server.registerTool(
     'run_command',
     {
@@ -36,8 +37,9 @@ export function registerRunCommand(server: McpServer, backburner: Backburner): v
         openWorldHint: true,
       },
     },
-    async (args) => {
+    async (args, ctx) => {
       const task = await backburner.start(args);
+      if (declaresTasksExtension(ctx)) return answerWithTask(backburner, task.task_id, timing);
       return answerAfterWaiting(backburner, task.task_id, args.wait_seconds ?? RUN_COMMAND_WAIT_SECONDS);
     },
   );
