@@ -53,5 +53,5 @@ export async function connectHttp(
   });
   const client = newClient(era);
   await client.connect(transport);
-  return { ...sessionOf(client, 0), transport };
+  return { ...sessionOf(client, transport, 0), transport };
 }

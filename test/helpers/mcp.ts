@@ -1,4 +1,4 @@
-import { Client } from '@modelcontextprotocol/client';
+import { Client, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI } from './paths.js';
 import { makeHome, type TestHome } from './home.js';
@@ -11,6 +11,7 @@ export interface ToolResult {
 
 export interface McpSession {
   client: Client;
+  transport: Transport;
   /** The server's pid, to kill it as a client would (0 over HTTP, where the server outlives clients). */
   pid: number;
   call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
@@ -45,16 +46,17 @@ export async function connectMcp(
   });
   const client = newClient(options.era);
   await client.connect(transport);
-  return sessionOf(client, transport.pid as number);
+  return sessionOf(client, transport, transport.pid as number);
 }
 
 /** The call helpers over a connected client, whatever its transport. */
-export function sessionOf(client: Client, pid: number): McpSession {
+export function sessionOf(client: Client, transport: Transport, pid: number): McpSession {
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<ToolResult> =>
     (await client.callTool({ name, arguments: args })) as ToolResult;
   const text = (result: ToolResult): string => result.content.map((part) => part.text ?? '').join('\n');
   return {
     client,
+    transport,
     pid,
     call,
     async ok<T>(name: string, args: Record<string, unknown> = {}) {
