@@ -1,6 +1,6 @@
 import type { McpServer, ServerNotifier } from '@modelcontextprotocol/server';
 import type { TaskActivity } from '../client/task-activity.js';
-import type { TaskRow } from '../engine/task.js';
+import { toRecord, type TaskRow } from '../engine/task.js';
 import { TASKS_URI, outputUri, taskUri } from './resources.js';
 
 /** The resources a task event changes. */
@@ -61,6 +61,32 @@ export function serveLegacySubscriptions(server: McpServer, activity: TaskActivi
     return {};
   });
   whenClosed(server, () => stop?.());
+  serveLegacyLogging(server, activity);
+}
+
+/**
+ * 2025-era logging (`logging/setLevel`; deprecated by 2026-07-28 in favour of stderr and OpenTelemetry):
+ * the connection hears, at level `info`, of every task of the home that ends, in one line. The SDK drops
+ * messages below the level the client set.
+ */
+function serveLegacyLogging(server: McpServer, activity: TaskActivity): void {
+  server.server.registerCapabilities({ logging: {} });
+  const onEnded = (task: TaskRow): void => {
+    const record = toRecord(task);
+    const how =
+      record.exit_code === undefined
+        ? (record.reason ?? record.terminated_by ?? '')
+        : `exit code ${record.exit_code}`;
+    server
+      .sendLoggingMessage({
+        level: 'info',
+        logger: 'backburner',
+        data: `task ${task.id} ${task.status} (${how}): ${task.command}`,
+      })
+      .catch(() => undefined);
+  };
+  activity.on('ended', onEnded);
+  whenClosed(server, () => activity.off('ended', onEnded));
 }
 
 /**

@@ -4,7 +4,10 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type McpServer,
 } from '@modelcontextprotocol/server';
+import { RecentEvents } from './event-store.js';
 
+/** What the server suggests a client waits before reconnecting a dropped SSE stream. */
+const RECONNECT_AFTER_MS = 1000;
 /** Sessions idle (no request) for this long are closed, so that vanished clients do not pile up. */
 const SESSION_IDLE_MS = 60 * 60 * 1000;
 /** A bound on open sessions; each holds a server instance and perhaps an open SSE stream. */
@@ -69,6 +72,8 @@ export class LegacySessions {
     const server = this.createServer();
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: new RecentEvents(),
+      retryInterval: RECONNECT_AFTER_MS,
       onsessioninitialized: (id) => {
         this.sessions.set(id, { transport, server, lastSeen: Date.now() });
       },
