@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { connectHttp, startHttpServer, type HttpServer } from './helpers/http.js';
 import type { Task } from './helpers/tasks.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -179,5 +180,89 @@ describe('serve --http settings', () => {
     } finally {
       await first.stop();
     }
+  });
+});
+
+describe('serve --http: a dropped SSE stream is resumed with Last-Event-ID', () => {
+  let home: TestHome;
+  let server: HttpServer;
+  let token: string;
+  before(async () => {
+    home = makeHome();
+    server = await startHttpServer(home);
+    token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
+  });
+  after(async () => {
+    await server.stop();
+    await home.cleanup();
+  });
+
+  it('delivers the answer of a call whose stream dropped while it waited', async () => {
+    const version = '2025-11-25';
+    const auth = { authorization: `Bearer ${token}` };
+    const init = await post(server.url, auth, {
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: version },
+    });
+    const session = init.headers.get('mcp-session-id') ?? '';
+    await init.text();
+    const headers = { ...auth, 'mcp-session-id': session, 'mcp-protocol-version': version };
+    await (await post(server.url, headers, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    const flag = join(home.path, 'resume-flag');
+    const start = await post(server.url, headers, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: {
+        name: 'start_task',
+        arguments: { command: `while [ ! -e ${flag} ]; do sleep 0.1; done; echo resumed` },
+      },
+    });
+    const started = /"task_id":"([0-9a-f]{8})"/.exec(await start.text())?.[1] ?? '';
+    assert.match(started, /^[0-9a-f]{8}$/);
+
+    // A long wait, whose stream we drop right after its first (priming) event.
+    const aborter = new AbortController();
+    const waiting = await fetch(server.url, {
+      method: 'POST',
+      signal: aborter.signal,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'wait_tasks', arguments: { task_ids: [started], timeout_seconds: 30 } },
+      }),
+    });
+    const reader = waiting.body?.getReader();
+    const first = new TextDecoder().decode((await reader?.read())?.value);
+    const eventId = /^id: (\S+)/m.exec(first)?.[1];
+    assert.ok(eventId, `a priming event with an id, got ${JSON.stringify(first)}`);
+    aborter.abort();
+
+    writeFileSync(flag, '');
+    // Until the server has noticed the drop, the stream counts as connected (409); a client retries.
+    const resumed = await waitFor('the server to take the reconnection', async () => {
+      const response = await fetch(server.url, {
+        headers: { ...headers, accept: 'text/event-stream', 'last-event-id': eventId },
+      });
+      if (response.status === 409) await response.text();
+      return response.status === 409 ? undefined : response;
+    });
+    assert.equal(resumed.status, 200);
+    const replay = resumed.body?.getReader();
+    let text = '';
+    while (!text.includes('"id":3')) {
+      const chunk = await replay?.read();
+      if (chunk === undefined || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    await replay?.cancel();
+    assert.match(text, /"id":3/);
+    assert.match(text, /1 of 1 ended/);
   });
 });
