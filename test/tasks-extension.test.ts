@@ -215,6 +215,54 @@ describe('the tasks extension methods, on the wire', { timeout: 120_000 }, () =>
     }
   });
 
+  it('sends notifications/tasks to a listen stream that asked for the task, when it ends', async () => {
+    const heard: { method: string; params?: Record<string, unknown> }[] = [];
+    mcp.client.fallbackNotificationHandler = async (notification) => {
+      heard.push(notification as { method: string; params?: Record<string, unknown> });
+    };
+    const flag = join(home.path, 'notify-flag');
+    const done = await mcp.ok<Task>('start_task', { command: 'echo already', wait_seconds: 20 });
+    const running = await mcp.ok<Task>('start_task', {
+      command: `while [ ! -e ${flag} ]; do sleep 0.1; done; echo notified`,
+    });
+    // The listen request is answered only when the stream closes: do not wait for it.
+    void request('subscriptions/listen', { notifications: { taskIds: [running.task_id, done.task_id] } });
+    const ack = await waitFor('the acknowledgement', () =>
+      heard.find((n) => n.method === 'notifications/subscriptions/acknowledged'),
+    );
+    assert.deepEqual((ack.params?.notifications as { taskIds?: string[] }).taskIds, [
+      running.task_id,
+      done.task_id,
+    ]);
+    const tasksHeard = () =>
+      heard.filter((n) => n.method === 'notifications/tasks').map((n) => n.params ?? {});
+    // A task that had already ended is reported at once.
+    const already = await waitFor('the ended task', () =>
+      tasksHeard().find((p) => p.taskId === done.task_id),
+    );
+    assert.equal(already.status, 'completed');
+    assert.equal(
+      tasksHeard().some((p) => p.taskId === running.task_id),
+      false,
+      'nothing while it runs',
+    );
+    writeFileSync(flag, '');
+    const ended = await waitFor('the notification of the end', () =>
+      tasksHeard().find((p) => p.taskId === running.task_id),
+    );
+    assert.equal(ended.status, 'completed');
+    assert.equal((ended.result as { structuredContent?: Task }).structuredContent?.output, 'notified');
+  });
+
+  it('refuses task notifications to a listen request without the declaration (-32021)', async () => {
+    const refused = await request(
+      'subscriptions/listen',
+      { notifications: { taskIds: ['abcd1234'] } },
+      false,
+    );
+    assert.equal(refused.error?.code, -32021);
+  });
+
   it('never answers with a task to a request that did not declare the extension', async () => {
     const call = await request(
       'tools/call',

@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { TaskNotifyingTransport } from './task-notifications.js';
 import { Backburner } from '../client/backburner.js';
 import { VERSION } from '../version.js';
 import { registerCancelTask } from './tools/cancel-task.js';
@@ -78,7 +79,14 @@ const reportError = (error: Error): void => {
 /** Serves MCP on stdio until the client closes it. The tasks do not depend on this process. */
 export function serveMcpStdio(backburner: Backburner): void {
   const context = mcpContext(backburner);
+  const transport = new TaskNotifyingTransport(
+    new StdioServerTransport(),
+    backburner,
+    context.activity,
+    context.timing,
+  );
   serveStdio(({ era }) => createMcpServer(context, era === 'modern' ? 'modern-connection' : 'legacy'), {
+    transport,
     onerror: reportError,
   });
   warmUp(backburner);
