@@ -98,51 +98,50 @@ function extensionPath(open: () => Promise<{ home: TestHome; mcp: McpSession; cl
   });
 }
 
-describe(
-  'the tasks extension over stdio, driven by @modelcontextprotocol/ext-tasks',
-  { timeout: 120_000 },
-  () => {
-    extensionPath(async () => {
-      const home = makeHome();
-      const mcp = await connectMcp(home, { era: 'modern' });
-      return {
-        home,
-        mcp,
-        close: async () => {
-          await mcp.close();
-          await home.cleanup();
-        },
-      };
-    });
-  },
-);
+async function overStdio() {
+  const home = makeHome();
+  const mcp = await connectMcp(home, { era: 'modern' });
+  return {
+    home,
+    mcp,
+    close: async () => {
+      await mcp.close();
+      await home.cleanup();
+    },
+  };
+}
 
-describe(
-  'the tasks extension over HTTP, driven by @modelcontextprotocol/ext-tasks',
-  { timeout: 120_000 },
-  () => {
-    let server: HttpServer;
-    extensionPath(async () => {
-      const home = makeHome();
-      server = await startHttpServer(home);
-      const token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
-      const mcp = await connectHttp(server.url, token, 'modern');
-      return {
-        home,
-        mcp,
-        close: async () => {
-          await mcp.close();
-          await server.stop();
-          await home.cleanup();
-        },
-      };
-    });
-  },
-);
+async function overHttp() {
+  const home = makeHome();
+  const server: HttpServer = await startHttpServer(home);
+  const token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
+  const mcp = await connectHttp(server.url, token, 'modern');
+  return {
+    home,
+    mcp,
+    close: async () => {
+      await mcp.close();
+      await server.stop();
+      await home.cleanup();
+    },
+  };
+}
 
-describe('the tasks extension methods, on the wire', { timeout: 120_000 }, () => {
+const LIMIT = { timeout: 120_000 };
+describe('the tasks extension over stdio, driven by @modelcontextprotocol/ext-tasks', LIMIT, () =>
+  extensionPath(overStdio),
+);
+describe('the tasks extension over HTTP, driven by @modelcontextprotocol/ext-tasks', LIMIT, () =>
+  extensionPath(overHttp),
+);
+describe('the tasks extension on the wire, over stdio', LIMIT, () => wirePath(overStdio));
+describe('the tasks extension on the wire, over HTTP', LIMIT, () => wirePath(overHttp));
+
+/** The extension's methods and notifications, on the wire, over any transport. */
+function wirePath(open: () => Promise<{ home: TestHome; mcp: McpSession; close: () => Promise<void> }>) {
   let home: TestHome;
   let mcp: McpSession;
+  let close: () => Promise<void>;
   let raw: ReturnType<typeof rawDispatcher>;
   const envelope = (declared: boolean) => ({
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -158,14 +157,10 @@ describe('the tasks extension methods, on the wire', { timeout: 120_000 }, () =>
       error?: { code: number; message: string; data?: unknown };
     }>;
   before(async () => {
-    home = makeHome();
-    mcp = await connectMcp(home, { era: 'modern' });
+    ({ home, mcp, close } = await open());
     raw = rawDispatcher(mcp.transport);
   });
-  after(async () => {
-    await mcp.close();
-    await home.cleanup();
-  });
+  after(() => close());
 
   it('advertises the extension in server/discover', async () => {
     const discovered = await request('server/discover', {});
@@ -272,4 +267,4 @@ describe('the tasks extension methods, on the wire', { timeout: 120_000 }, () =>
     assert.equal(call.result?.resultType, 'complete');
     assert.equal((call.result?.structuredContent as Task).status, 'working');
   });
-});
+}

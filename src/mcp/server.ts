@@ -109,7 +109,7 @@ export async function serveMcpOverHttp(
       modern: () => createMcpServer(context, 'modern-request'),
       legacy: () => createMcpServer(context, 'legacy'),
     },
-    { ...options, token, env, onerror: reportError },
+    { ...options, token, env, onerror: reportError, taskListen: context },
   );
   publishSubscriptions(running.notify, context.activity);
   const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;

@@ -14,20 +14,26 @@ import { detailedTask, TASKS_EXTENSION, type TaskTiming } from './tasks-extensio
 const MAX_TASK_IDS = 1000;
 
 type Id = string | number;
-type Message = Record<string, unknown> & { id?: Id; method?: string; params?: Record<string, unknown> };
+export type Message = Record<string, unknown> & {
+  id?: Id;
+  method?: string;
+  params?: Record<string, unknown>;
+};
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
 
-function requestedTaskIds(message: Message): string[] | undefined {
+/** The task ids a `subscriptions/listen` request asks status notifications for, if any. */
+export function requestedTaskIds(message: Message): string[] | undefined {
+  if (message.method !== 'subscriptions/listen') return undefined;
   const ids = asRecord(message.params?.notifications)?.taskIds;
   if (!Array.isArray(ids)) return undefined;
   return [...new Set(ids.filter((id): id is string => typeof id === 'string'))].slice(0, MAX_TASK_IDS);
 }
 
-function declaresExtension(message: Message): boolean {
+export function declaresExtension(message: Message): boolean {
   const capabilities = asRecord(asRecord(message.params?._meta)?.[CLIENT_CAPABILITIES_META_KEY]);
   const declared = asRecord(capabilities?.extensions)?.[TASKS_EXTENSION];
   return declared !== undefined && declared !== null;
@@ -119,45 +125,64 @@ export class TaskNotifyingTransport implements Transport {
       }
       return false;
     }
-    if (message.method !== 'subscriptions/listen' || message.id === undefined) return false;
-    const ids = requestedTaskIds(message);
+    const ids = message.id === undefined ? undefined : requestedTaskIds(message);
     if (ids === undefined || ids.length === 0) return false;
     if (!declaresExtension(message)) {
-      void this.inner.send({
-        jsonrpc: '2.0',
-        id: message.id,
-        error: {
-          code: -32021,
-          message: `task status notifications need the ${TASKS_EXTENSION} extension declared in the request's client capabilities`,
-          data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
-        },
-      } as JSONRPCMessage);
+      void this.inner.send(missingExtension(message.id) as unknown as JSONRPCMessage);
       return true;
     }
-    this.pending.set(message.id, ids);
+    this.pending.set(message.id as Id, ids);
     return false;
   }
 
   private async notifyIfEnded(listenId: Id, taskId: string): Promise<void> {
-    try {
-      const task = await this.backburner.status(taskId);
-      if (task.status !== 'working' && task.status !== 'queued') await this.notify(listenId, taskId);
-    } catch {
-      // an unknown id: nothing to tell, ever
-    }
+    if (await hasEnded(this.backburner, taskId)) await this.notify(listenId, taskId);
   }
 
   private async notify(listenId: Id, taskId: string): Promise<void> {
     try {
-      const task = await this.backburner.result(taskId, {});
-      if (!this.active.has(listenId)) return;
-      const params = {
-        ...detailedTask(task, this.backburner.logFile(task.task_id), this.timing),
-        _meta: { [SUBSCRIPTION_ID_META_KEY]: listenId },
-      };
-      await this.inner.send({ jsonrpc: '2.0', method: 'notifications/tasks', params } as JSONRPCMessage);
+      const notification = await taskNotification(this.backburner, this.timing, taskId, listenId);
+      if (this.active.has(listenId)) await this.inner.send(notification as unknown as JSONRPCMessage);
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
   }
+}
+
+/** The -32021 answer to a request for task notifications from a client that did not declare the extension. */
+export function missingExtension(id: Id | undefined): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id: id ?? null,
+    error: {
+      code: -32021,
+      message: `task status notifications need the ${TASKS_EXTENSION} extension declared in the request's client capabilities`,
+      data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+    },
+  };
+}
+
+/** Whether a task has ended (false for an unknown id: there is nothing to tell about it, ever). */
+export async function hasEnded(backburner: Backburner, taskId: string): Promise<boolean> {
+  try {
+    const task = await backburner.status(taskId);
+    return task.status !== 'working' && task.status !== 'queued';
+  } catch {
+    return false;
+  }
+}
+
+/** `notifications/tasks` for one task on one listen stream: its full state, as tasks/get gives it. */
+export async function taskNotification(
+  backburner: Backburner,
+  timing: TaskTiming,
+  taskId: string,
+  listenId: Id,
+): Promise<Record<string, unknown>> {
+  const task = await backburner.result(taskId, {});
+  const params = {
+    ...detailedTask(task, backburner.logFile(task.task_id), timing),
+    _meta: { [SUBSCRIPTION_ID_META_KEY]: listenId },
+  };
+  return { jsonrpc: '2.0', method: 'notifications/tasks', params };
 }

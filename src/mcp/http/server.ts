@@ -10,6 +10,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { BackburnerError } from '../../engine/errors.js';
 import { isLoopbackHost, listFromEnv, refuseRequest, type GuardOptions } from './guard.js';
 import { LegacySessions } from './sessions.js';
+import { serveTaskListen, type TaskListenContext } from './task-listen.js';
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 7331;
@@ -21,6 +22,8 @@ export interface HttpOptions {
   token: string;
   env?: NodeJS.ProcessEnv;
   onerror?: (error: Error) => void;
+  /** Where task status notifications for 2026-07-28 listen streams come from. */
+  taskListen: TaskListenContext;
 }
 
 export interface RunningHttpServer {
@@ -72,7 +75,8 @@ export async function serveMcpHttp(
         if (new URL(request.url).pathname !== MCP_PATH) {
           return Response.json({ error: `not found; the MCP endpoint is ${MCP_PATH}` }, { status: 404 });
         }
-        return (await isLegacyRequest(request)) ? legacy.handle(request) : modern.fetch(request);
+        if (await isLegacyRequest(request)) return legacy.handle(request);
+        return serveTaskListen(request, (plain) => modern.fetch(plain), options.taskListen);
       },
     },
     { onerror },
