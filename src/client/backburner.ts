@@ -162,6 +162,7 @@ export class Backburner {
       timeoutSeconds,
       label,
       limits,
+      umask: process.umask(),
       env: { ...inheritedEnvironment(this.env), ...extraEnv },
     });
     return this.details(task); // fresh from the daemon: no second round trip

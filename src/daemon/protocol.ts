@@ -15,6 +15,8 @@ export interface DaemonMethods {
       timeoutSeconds: number | null;
       label: string | null;
       limits: ResourceLimits;
+      /** The caller's umask, for the files the task creates (absent from older clients: 022). */
+      umask?: number;
     };
     result: { task: TaskRow };
   };

@@ -22,6 +22,8 @@ export interface StartRequest {
   timeoutSeconds: number | null;
   label?: string | null;
   limits?: ResourceLimits;
+  /** The file mode mask the command runs with: the caller's, not the daemon's own 077. */
+  umask?: number;
 }
 
 export interface CancelOutcome {
@@ -97,6 +99,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         cwd: request.cwd,
         env: request.env,
         limits: request.limits ?? { memoryMb: null, cpuSeconds: null },
+        umask: validUmask(request.umask),
         ...paths,
       });
     } catch (error) {
@@ -300,3 +303,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 }
+
+/** The usual default, for requests from clients that did not send their umask. */
+export const DEFAULT_UMASK = 0o022;
+
+const validUmask = (umask: unknown): number =>
+  typeof umask === 'number' && Number.isInteger(umask) && umask >= 0 && umask <= 0o777
+    ? umask
+    : DEFAULT_UMASK;

@@ -11,6 +11,8 @@ export interface SpawnSpec {
   /** A value unique to this task, put in its environment so that escaped descendants can be found. */
   marker: string;
   limits: ResourceLimits;
+  /** The file mode mask for the command (the caller's). */
+  umask: number;
 }
 
 /** Limits the kernel enforces on a task (POSIX rlimits); null means none. */

@@ -17,6 +17,8 @@ import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './
  */
 const WRAPPER = [
   'trap : HUP INT TERM QUIT',
+  // The caller's umask ($5), not the daemon's 077: a build's outputs get the modes the user expects.
+  'umask "$5"',
   // Resource limits ($3: memory in KiB, $4: CPU seconds) bind the wrapper and everything it starts.
   // The CPU hard limit is one second above the soft one, so that the kernel's SIGXCPU (which names
   // the cause) comes before its SIGKILL.
@@ -105,7 +107,13 @@ export class PosixPlatform implements ProcessPlatform {
     try {
       const memoryKib = spec.limits.memoryMb === null ? '' : String(spec.limits.memoryMb * 1024);
       const cpuSeconds = spec.limits.cpuSeconds === null ? '' : String(spec.limits.cpuSeconds);
-      const args = [spec.command, spec.exitStatusPath, memoryKib, cpuSeconds];
+      const args = [
+        spec.command,
+        spec.exitStatusPath,
+        memoryKib,
+        cpuSeconds,
+        spec.umask.toString(8).padStart(3, '0'),
+      ];
       return spawn('/bin/sh', ['-c', WRAPPER, 'backburner-task', ...args], {
         cwd: spec.cwd,
         env: { ...spec.env, BACKBURNER_TASK_ID: spec.id, [this.markerVariable]: spec.marker },

@@ -11,6 +11,8 @@ export interface LaunchRequest {
   logPath: string;
   exitStatusPath: string;
   limits: ResourceLimits;
+  /** The file mode mask the command runs with. */
+  umask: number;
 }
 
 /** What the supervisor saw when a task's wrapper went away. */

@@ -35,11 +35,18 @@ export function newClient(era: Era = 'legacy'): Client {
 /** A real MCP client talking to `backburner serve` over stdio, as Claude Code or Cursor would. */
 export async function connectMcp(
   home: TestHome,
-  options: { cwd?: string; env?: Record<string, string>; era?: Era } = {},
+  options: { cwd?: string; env?: Record<string, string>; era?: Era; umask?: string } = {},
 ): Promise<McpSession> {
+  // With a umask, the server starts under it, as it would from a shell that set one.
+  const launch =
+    options.umask === undefined
+      ? { command: process.execPath, args: [CLI, 'serve'] }
+      : {
+          command: '/bin/sh',
+          args: ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, CLI, 'serve'],
+        };
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, 'serve'],
+    ...launch,
     env: { ...home.env, ...options.env },
     cwd: options.cwd,
     stderr: 'pipe',
