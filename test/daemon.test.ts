@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { PosixPlatform } from '../src/supervisor/posix.js';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp } from './helpers/mcp.js';
 import { isRunning } from './helpers/processes.js';
@@ -54,5 +66,53 @@ describe('the daemon: started on demand, gone when idle', () => {
       process.kill(pid, 'SIGTERM');
       await waitFor('the daemon to stop', () => !isRunning(pid));
     }
+  });
+
+  it('finds the same socket for a long home whatever XDG_RUNTIME_DIR or TMPDIR the caller has', async () => {
+    const base = makeHome();
+    homes.push(base);
+    const deep = join(base.path, 'another-rather-long-folder-name-for-testing'.repeat(3));
+    mkdirSync(deep);
+    const env = { BACKBURNER_HOME: deep };
+    const first = base.cli(['ls', '--json'], { ...env, XDG_RUNTIME_DIR: base.path, TMPDIR: base.path });
+    assert.equal(first.code, 0, first.stderr);
+    const daemon = Number(readFileSync(join(deep, 'daemon.pid'), 'utf8'));
+    const other = mkdtempSync(join(tmpdir(), 'bb-other-runtime-'));
+    try {
+      const second = base.cli(['ls', '--json'], { ...env, XDG_RUNTIME_DIR: other, TMPDIR: other });
+      assert.equal(second.code, 0, second.stderr);
+      assert.equal(Number(readFileSync(join(deep, 'daemon.pid'), 'utf8')), daemon, 'no second daemon');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+      process.kill(daemon, 'SIGTERM');
+      await waitFor('the daemon to stop', () => !isRunning(daemon));
+    }
+  });
+});
+
+describe("the folder of a long home's socket", () => {
+  const platform = new PosixPlatform();
+  let scratch: string;
+  before(() => (scratch = mkdtempSync(join(tmpdir(), 'bb-socket-dir-'))));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('is refused when it is a symbolic link or belongs to someone else, and tightened when loose', () => {
+    const target = join(scratch, 'elsewhere');
+    mkdirSync(target, { mode: 0o700 });
+    const link = join(scratch, 'link');
+    symlinkSync(target, link);
+    assert.throws(() => platform.secureSocketDir(join(link, 'x.sock'), false), /symbolic link/);
+    if (process.getuid?.() === 0) {
+      const foreign = join(scratch, 'foreign');
+      mkdirSync(foreign, { mode: 0o700 });
+      chownSync(foreign, 65534, 65534);
+      assert.throws(() => platform.secureSocketDir(join(foreign, 'x.sock'), true), /owned by uid 65534/);
+    }
+    const loose = join(scratch, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o777);
+    platform.secureSocketDir(join(loose, 'x.sock'), true);
+    assert.equal(statSync(loose).mode & 0o777, 0o700);
+    assert.doesNotThrow(() => platform.secureSocketDir(join(scratch, 'absent', 'x.sock'), false));
   });
 });

@@ -126,6 +126,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
 
   private async establish(): Promise<Socket> {
     const path = currentPlatform().socketPath(this.home);
+    currentPlatform().secureSocketDir(path, false);
     const deadline = Date.now() + CONNECT_DEADLINE_MS;
     let lastSpawn = 0;
     let delay = 10;

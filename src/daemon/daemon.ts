@@ -1,6 +1,5 @@
-import { chmodSync, mkdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { dirname } from 'node:path';
 import { readSettings } from '../config.js';
 import { BackburnerError } from '../engine/errors.js';
 import { Engine } from '../engine/engine.js';
@@ -58,7 +57,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
 
   const socketPath = platform.socketPath(settings.home);
   if (process.platform !== 'win32') {
-    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+    platform.secureSocketDir(socketPath, true);
     rmSync(socketPath, { force: true }); // we hold the lock, so any socket file here is stale
   }
 

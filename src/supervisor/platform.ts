@@ -56,4 +56,9 @@ export interface ProcessPlatform {
   killTree(target: KillTarget, graceMs: number, exclude?: number, urgent?: boolean): Promise<number>;
   /** The local IPC endpoint for a home. */
   socketPath(home: string): string;
+  /**
+   * Makes sure the folder of a socket path outside the home is safe to use (ours, not a link, owner-only),
+   * creating it when `create`; throws HOME_UNSAFE otherwise.
+   */
+  secureSocketDir(socketPath: string, create: boolean): void;
 }

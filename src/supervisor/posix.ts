@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { BackburnerError } from '../engine/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcScanner, readBootId, readProcStat } from './linux-proc.js';
 import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './platform.js';
@@ -31,6 +31,8 @@ const WRAPPER = [
 ].join('\n');
 
 const isLinux = process.platform === 'linux';
+/** Where the sockets of long homes go: /tmp exists on every POSIX system, whoever calls. */
+const SHORT_SOCKET_BASE = '/tmp';
 const POLL_MS = 25;
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
@@ -188,9 +190,32 @@ export class PosixPlatform implements ProcessPlatform {
   socketPath(home: string): string {
     const preferred = join(home, 'daemon.sock');
     // Unix socket paths are limited to about 104-108 bytes; a long home gets a short per-user path.
+    // That path depends on the home and the user only, never on the caller's environment (XDG_RUNTIME_DIR
+    // or TMPDIR differ between a terminal and an MCP client): every caller must find the same socket.
     if (Buffer.byteLength(preferred) <= 100) return preferred;
     const hash = createHash('sha256').update(home).digest('hex').slice(0, 16);
-    const base = process.env.XDG_RUNTIME_DIR ?? tmpdir();
-    return join(base, `backburner-${process.getuid?.() ?? 'user'}`, `${hash}.sock`);
+    return join(SHORT_SOCKET_BASE, `backburner-${process.getuid?.() ?? 'user'}`, `${hash}.sock`);
+  }
+
+  secureSocketDir(socketPath: string, create: boolean): void {
+    const dir = dirname(socketPath);
+    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let stat;
+    try {
+      stat = lstatSync(dir);
+    } catch (error) {
+      if (!create && (error as NodeJS.ErrnoException).code === 'ENOENT') return; // no daemon yet
+      throw error;
+    }
+    // A folder someone else made (or a link to one) could hold a socket posing as our daemon, which
+    // would then receive every task's environment: refuse it.
+    const uid = process.getuid?.();
+    if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) {
+      throw new BackburnerError(
+        'HOME_UNSAFE',
+        `refusing to use ${dir} for the daemon's socket: it is ${stat.isSymbolicLink() ? 'a symbolic link' : stat.isDirectory() ? `owned by uid ${stat.uid}, not you (uid ${uid})` : 'not a directory'}; remove it, or use a shorter BACKBURNER_HOME`,
+      );
+    }
+    if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   }
 }

@@ -57,4 +57,8 @@ export class WindowsPlatform implements ProcessPlatform {
   socketPath(home: string): string {
     return `\\\\.\\pipe\\backburner-${createHash('sha256').update(home).digest('hex').slice(0, 16)}`;
   }
+
+  secureSocketDir(): void {
+    // A named pipe has no folder.
+  }
 }
