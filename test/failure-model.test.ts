@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -65,6 +65,28 @@ describe('failure model: tasks outlive the processes around them', () => {
     const done = await ended(mcp, task.task_id); // this read restarts the daemon, which recovers
     assert.deepEqual([done.status, done.exit_code], ['completed', 0]);
     assert.equal((await mcp.ok<Task>('task_result', { task_id: task.task_id })).output_total_lines, 1001);
+  });
+
+  it('a task that ended while no daemon ran keeps the time it really ended, not the time it was found', async () => {
+    const mcp = await connect();
+    const { gate, command } = gated('ended-at', 0);
+    const task = await mcp.ok<Task>('start_task', { command });
+    await mcp.close(); // no server left to restart the daemon at once
+    await killDaemon();
+    writeFileSync(gate, '');
+    const statusFile = join(home.path, 'logs', `${task.task_id}.exit`);
+    await waitFor('the exit status to be written', () => existsSync(statusFile));
+    const endedAt = statSync(statusFile).mtimeMs;
+    await waitFor('a second to pass', () => Date.now() - endedAt > 1500);
+    const found = home.cli(['status', task.task_id, '--json']); // starts a daemon, which recovers the task
+    assert.equal(found.code, 0, found.stderr);
+    const record = JSON.parse(found.stdout) as Task;
+    assert.equal(record.status, 'completed');
+    const recorded = Date.parse(String(record.ended_at));
+    assert.ok(
+      Math.abs(recorded - endedAt) < 50,
+      `ended_at ${record.ended_at} is the exit, ${new Date(endedAt).toISOString()}`,
+    );
   });
 
   it('kill -9 of the daemon: a task still running is adopted and supervised to its true end', async () => {

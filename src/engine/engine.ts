@@ -146,9 +146,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const row = this.store.get(id);
     if (row === undefined || isTerminal(row.status)) return; // a cancel or timeout got there first
     const now = Date.now();
+    // The status file's time is the true end when nobody watched (a task that ended between daemons).
+    const endedAt = Math.min(now, Math.max(observation.recordedAt ?? now, row.started_at ?? row.created_at));
     const ending: TaskEnding =
       observation.exitStatus !== null
-        ? attributeToLimit(endingFromExitStatus(observation.exitStatus, now), row, () =>
+        ? attributeToLimit(endingFromExitStatus(observation.exitStatus, endedAt), row, () =>
             recentLogText(logPath(this.options.logsDir, id)),
           )
         : {
@@ -200,8 +202,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.armTimeout(row);
       } else {
         // The wrapper is gone: read the status it left, if any (it is final now that the wrapper is dead).
-        const exitStatus = this.runner.readExitStatus(exitStatusPath(this.options.logsDir, row.id));
-        this.handleExit(row.id, { exitStatus, wrapperSignal: null });
+        const statusFile = exitStatusPath(this.options.logsDir, row.id);
+        const exitStatus = this.runner.readExitStatus(statusFile);
+        const recordedAt = this.runner.exitRecordedAt(statusFile) ?? undefined;
+        this.handleExit(row.id, { exitStatus, wrapperSignal: null, recordedAt });
       }
     }
   }

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import type { ProcessIdentity, ProcessPlatform, ResourceLimits } from './platform.js';
 
 /** What a task needs to be launched, as the engine describes it. */
@@ -21,6 +21,8 @@ export interface ExitObservation {
   exitStatus: number | null;
   /** How the wrapper itself ended, when the supervisor is its parent. */
   wrapperSignal: string | null;
+  /** When the status was recorded (ms), if known: the task's true end, even if nobody watched then. */
+  recordedAt?: number;
 }
 
 export interface WatchedTask {
@@ -46,6 +48,8 @@ export interface TaskRunner {
     afterExit?: boolean,
   ): Promise<number>;
   readExitStatus(path: string): number | null;
+  /** When the wrapper wrote the exit status (the file's mtime, ms), or null if it did not. */
+  exitRecordedAt(path: string): number | null;
   bootId(): string | null;
   /** Forgets every watch (the daemon is stopping); tasks keep running. */
   close(): void;
@@ -97,7 +101,11 @@ export class LocalSupervisor implements TaskRunner {
     for (const task of this.adopted.values()) {
       if (this.platform.isAlive(task.leader)) continue;
       this.adopted.delete(task.id);
-      this.onExit(task.id, { exitStatus: this.readExitStatus(task.exitStatusPath), wrapperSignal: null });
+      this.onExit(task.id, {
+        exitStatus: this.readExitStatus(task.exitStatusPath),
+        wrapperSignal: null,
+        recordedAt: this.exitRecordedAt(task.exitStatusPath) ?? undefined,
+      });
     }
     if (this.adopted.size === 0 && this.poller !== undefined) {
       clearInterval(this.poller);
@@ -118,6 +126,14 @@ export class LocalSupervisor implements TaskRunner {
     try {
       const value = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
       return Number.isInteger(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  exitRecordedAt(path: string): number | null {
+    try {
+      return Math.floor(statSync(path).mtimeMs);
     } catch {
       return null;
     }
