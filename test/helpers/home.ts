@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './paths.js';
+import { pidsWithEnv } from './processes.js';
 import { waitFor } from './wait-for.js';
 
 export interface TestHome {
@@ -71,6 +72,14 @@ export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
       if (pid !== undefined && isAlive(pid)) {
         process.kill(pid, 'SIGTERM');
         await waitFor('the daemon to stop', () => !isAlive(pid));
+      }
+      // Tasks a failed test left running (their environment names this home): never leak them.
+      for (const leftover of pidsWithEnv('BACKBURNER_HOME', path)) {
+        try {
+          process.kill(leftover, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
       }
       rmSync(path, { recursive: true, force: true });
     },
