@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
-import { connectHttp, startHttpServer, type HttpServer } from './helpers/http.js';
+import {
+  closeHttpHome,
+  connectHttp,
+  openHttpHome,
+  startHttpServer,
+  type HttpHome,
+  type HttpServer,
+} from './helpers/http.js';
 import type { Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -56,15 +63,9 @@ describe('serve --http', () => {
   let home: TestHome;
   let server: HttpServer;
   let token: string;
-  before(async () => {
-    home = makeHome();
-    server = await startHttpServer(home);
-    token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
-  });
-  after(async () => {
-    assert.equal(await server.stop(), 0, 'SIGTERM stops the server cleanly');
-    await home.cleanup();
-  });
+  let served: HttpHome;
+  before(async () => ({ home, server, token } = served = await openHttpHome()));
+  after(async () => assert.equal(await closeHttpHome(served), 0, 'SIGTERM stops the server cleanly'));
 
   it('binds to loopback and keeps a generated token in the home, owner-only', () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
@@ -187,15 +188,9 @@ describe('serve --http: a dropped SSE stream is resumed with Last-Event-ID', () 
   let home: TestHome;
   let server: HttpServer;
   let token: string;
-  before(async () => {
-    home = makeHome();
-    server = await startHttpServer(home);
-    token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
-  });
-  after(async () => {
-    await server.stop();
-    await home.cleanup();
-  });
+  let served: HttpHome;
+  before(async () => ({ home, server, token } = served = await openHttpHome()));
+  after(() => closeHttpHome(served));
 
   it('delivers the answer of a call whose stream dropped while it waited', async () => {
     const version = '2025-11-25';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ResourceNotFoundError, type Client } from '@modelcontextprotocol/client';
 import { makeHome, type TestHome } from './helpers/home.js';
-import { connectHttp, startHttpServer, type HttpServer } from './helpers/http.js';
+import { closeHttpHome, connectHttp, openHttpHome, type HttpHome, type HttpServer } from './helpers/http.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -120,15 +120,9 @@ describe('resource updates over HTTP', () => {
   let home: TestHome;
   let server: HttpServer;
   let token: string;
-  before(async () => {
-    home = makeHome();
-    server = await startHttpServer(home);
-    token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
-  });
-  after(async () => {
-    await server.stop();
-    await home.cleanup();
-  });
+  let served: HttpHome;
+  before(async () => ({ home, server, token } = served = await openHttpHome()));
+  after(() => closeHttpHome(served));
 
   it('notifies a subscribed 2025-era HTTP session when a task ends', async () => {
     const session = await connectHttp(server.url, token);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { TaskFailedError, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
 import { rawDispatcher, taskSession } from './helpers/ext-tasks.js';
 import { makeHome, type TestHome } from './helpers/home.js';
-import { connectHttp, startHttpServer, type HttpServer } from './helpers/http.js';
+import { closeHttpHome, connectHttp, openHttpHome } from './helpers/http.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { isRunning, pidsWithEnv } from './helpers/processes.js';
@@ -112,17 +112,14 @@ async function overStdio() {
 }
 
 async function overHttp() {
-  const home = makeHome();
-  const server: HttpServer = await startHttpServer(home);
-  const token = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
-  const mcp = await connectHttp(server.url, token, 'modern');
+  const served = await openHttpHome();
+  const mcp = await connectHttp(served.server.url, served.token, 'modern');
   return {
-    home,
+    home: served.home,
     mcp,
     close: async () => {
       await mcp.close();
-      await server.stop();
-      await home.cleanup();
+      await closeHttpHome(served);
     },
   };
 }

@@ -101,6 +101,14 @@ export const positiveInteger = (name: string, min: number, max: number) =>
     .min(min, { error: mustBe(name, `at least ${min}`) })
     .max(max, { error: mustBe(name, `at most ${max}`) });
 
+/** How a tool that runs a command is annotated: it changes things, and what it does reaches outside. */
+export const RUNS_A_COMMAND = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
 /** The arguments every tool that runs a command takes. */
 export const commandArguments = {
   command: z

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CLI } from './paths.js';
-import type { TestHome } from './home.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeHome, type TestHome } from './home.js';
 import { newClient, sessionOf, type Era, type McpSession } from './mcp.js';
 import { waitFor } from './wait-for.js';
 
@@ -54,4 +56,25 @@ export async function connectHttp(
   const client = newClient(era);
   await client.connect(transport);
   return { ...sessionOf(client, transport, 0), transport };
+}
+
+export interface HttpHome {
+  home: TestHome;
+  server: HttpServer;
+  /** The bearer token the server generated into the home. */
+  token: string;
+}
+
+/** A fresh home served by `serve --http`, and its token: for a describe block's before(). */
+export async function openHttpHome(): Promise<HttpHome> {
+  const home = makeHome();
+  const server = await startHttpServer(home);
+  return { home, server, token: readFileSync(join(home.path, 'http-token'), 'utf8').trim() };
+}
+
+/** Stops the server (resolving with its exit code) and cleans the home: for after(). */
+export async function closeHttpHome({ home, server }: HttpHome): Promise<number | null> {
+  const code = await server.stop();
+  await home.cleanup();
+  return code;
 }

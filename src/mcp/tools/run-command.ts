@@ -5,6 +5,7 @@ import type { Backburner } from '../../client/backburner.js';
 import { answerAfterWaiting } from '../render.js';
 import {
   commandArguments,
+  RUNS_A_COMMAND,
   insightShape,
   outputWhenDone,
   taskRecordShape,
@@ -30,12 +31,7 @@ export function registerRunCommand(server: McpServer, backburner: Backburner, ti
         wait_seconds: waitSecondsArgument(RUN_COMMAND_WAIT_SECONDS),
       }),
       outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputWhenDone }),
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: RUNS_A_COMMAND,
     },
     async (args, ctx) => {
       const task = await backburner.start(args);

@@ -4,6 +4,7 @@ import { MAX_CPU_SECONDS, MAX_MEMORY_MB, type Backburner } from '../../client/ba
 import { answerAfterWaiting, describeTask } from '../render.js';
 import {
   commandArguments,
+  RUNS_A_COMMAND,
   insightShape,
   mustBe,
   outputWhenDone,
@@ -51,12 +52,7 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
           ),
       }),
       outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputWhenDone }),
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: RUNS_A_COMMAND,
     },
     async (args) => {
       const task = await backburner.start(args);
