@@ -165,6 +165,24 @@ describe('serve --http settings', () => {
     }
   });
 
+  it('beyond loopback, warns, and accepts only the Host names it was told to', async () => {
+    const token = 'a-token-for-the-wide-bind-0123456789';
+    const server = await startHttpServer(home, ['--host', '0.0.0.0'], {
+      BACKBURNER_TOKEN: token,
+      BACKBURNER_ALLOWED_HOSTS: 'build-box.internal',
+    });
+    try {
+      assert.match(server.stderr(), /listening beyond loopback \(0\.0\.0\.0\)/);
+      const port = new URL(server.url).port;
+      const local = server.url.replace('0.0.0.0', '127.0.0.1');
+      assert.equal(await statusWithHost(local, `127.0.0.1:${port}`, token), 200);
+      assert.equal(await statusWithHost(local, `build-box.internal:${port}`, token), 200);
+      assert.equal(await statusWithHost(local, `10.9.8.7:${port}`, token), 403);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a bad port, a short token and a taken port with the value named', async () => {
     const badPort = home.cli(['serve', '--http', '--port', '70000']);
     assert.equal(badPort.code, 2);

@@ -21,6 +21,7 @@ import { registerResources } from './resources.js';
 import { registerTaskMethods, type TaskTiming } from './tasks-extension.js';
 import { readSettings } from '../config.js';
 import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
+import { isLoopbackHost } from './http/guard.js';
 import { loadOrCreateToken, tokenFile } from './http/token.js';
 
 const INSTRUCTIONS = `backburner runs slow shell commands in the background so you never block on them.
@@ -116,6 +117,11 @@ export async function serveMcpOverHttp(
   process.stderr.write(
     `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,
   );
+  if (!isLoopbackHost(options.host.replace(/^\[(.*)\]$/, '$1'))) {
+    process.stderr.write(
+      `backburner: listening beyond loopback (${options.host}): anyone who can reach it and has the token can run commands as you; requests must name ${options.host} or a host in BACKBURNER_ALLOWED_HOSTS; put TLS in front of it on a network\n`,
+    );
+  }
   const stop = (): void => {
     running.close().then(
       () => process.exit(0),
