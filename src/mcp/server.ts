@@ -29,6 +29,8 @@ Workflow: start_task returns a task_id at once (or, with wait_seconds, the resul
 keep working; wait_tasks returns the moment tasks end (call it again if it times out); task_result reads
 output mid-run (since=next_cursor for only the new part, grep to search); cancel_task stops a task and
 its whole process tree. Tasks outlive this server: list_tasks finds tasks from earlier sessions.
+run_command runs a command and answers with its result if it ends within wait_seconds (default 10),
+otherwise like start_task. Each task's output is also the resource backburner://tasks/{task_id}/output.
 Status 'interrupted' means supervision was lost and the true end is unknown.`;
 
 /**
