@@ -27,8 +27,8 @@ Usage:
                                  ${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}); every request needs the bearer token
   backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
-  backburner ls [--limit N] [--status S] [--label L]
-                                 list tasks, newest first
+  backburner ls [--limit N] [--status S] [--label L] [--cursor C]
+                                 list tasks, newest first (--cursor: the page after the one that printed C)
   backburner status ID           show one task (a unique prefix of 4+ characters works as ID)
   backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
   backburner cancel ID           cancel a task and its whole process tree
@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       status: { type: 'string' },
       label: { type: 'string' },
+      cursor: { type: 'string' },
       all: { type: 'boolean', default: false },
       timeout: { type: 'string' },
       http: { type: 'boolean', default: false },
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
     limit: positiveInteger('--limit', values.limit),
     status: values.status,
     label: values.label,
+    cursor: values.cursor,
   };
   try {
     if (verb === 'ls' || verb === 'list') {

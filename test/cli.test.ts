@@ -63,6 +63,22 @@ describe('the human CLI on the same engine', () => {
     );
   });
 
+  it('ls --cursor pages on from where --limit stopped, and says how', () => {
+    const first = home.cli(['ls', '--limit', '1']);
+    const cursor = /more: backburner ls --cursor (\S+)/.exec(first.stdout)?.[1];
+    assert.ok(cursor, first.stdout);
+    const next = JSON.parse(home.cli(['ls', '--json', '--limit', '1', '--cursor', cursor]).stdout) as {
+      tasks: Task[];
+    };
+    assert.deepEqual(
+      next.tasks.map((task) => task.task_id),
+      [done.task_id],
+    );
+    const bad = home.cli(['ls', '--cursor', 'nonsense']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /cursor.*nonsense/);
+  });
+
   it('status shows the record, and --json the same fields as the MCP tool', async () => {
     const text = home.cli(['status', failed.task_id]);
     assert.equal(text.code, 0);

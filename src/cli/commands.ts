@@ -14,6 +14,7 @@ export interface CommandOptions {
   limit?: number;
   status?: string;
   label?: string;
+  cursor?: string;
 }
 
 const print = (text: string): void => {
@@ -22,9 +23,17 @@ const print = (text: string): void => {
 const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
 
 export async function listCommand(bb: Backburner, options: CommandOptions): Promise<void> {
-  const page = await bb.list({ limit: options.limit ?? 20, status: options.status, label: options.label });
+  const page = await bb.list({
+    limit: options.limit ?? 20,
+    status: options.status,
+    label: options.label,
+    cursor: options.cursor,
+  });
   if (options.json) printJson(page);
-  else print(page.tasks.length === 0 ? 'no tasks yet' : taskTable(page.tasks));
+  else {
+    print(page.tasks.length === 0 ? 'no tasks yet' : taskTable(page.tasks));
+    if (page.next_cursor !== undefined) print(`more: backburner ls --cursor ${page.next_cursor}`);
+  }
 }
 
 export async function statusCommand(bb: Backburner, id: string, options: CommandOptions): Promise<void> {
