@@ -183,6 +183,38 @@ describe('serve --http settings', () => {
     }
   });
 
+  it('a task outlives the HTTP server: kill -9 it, and a new one reports the true end', async () => {
+    const token = 'a-token-for-the-killed-server-0123';
+    const first = await startHttpServer(home, [], { BACKBURNER_TOKEN: token });
+    const flag = join(home.path, 'outlive-flag');
+    let taskId: string;
+    const client = await connectHttp(first.url, token);
+    try {
+      const task = await client.ok<Task>('start_task', {
+        command: `while [ ! -e ${flag} ]; do sleep 0.1; done; echo survived; exit 5`,
+      });
+      taskId = task.task_id;
+    } finally {
+      await client.close();
+    }
+    first.process.kill('SIGKILL');
+    await first.stop();
+    writeFileSync(flag, '');
+    const second = await startHttpServer(home, [], { BACKBURNER_TOKEN: token });
+    const again = await connectHttp(second.url, token, 'modern');
+    try {
+      const waited = await again.ok<{ tasks: Task[] }>('wait_tasks', {
+        task_ids: [taskId],
+        timeout_seconds: 30,
+      });
+      assert.deepEqual([waited.tasks[0]?.status, waited.tasks[0]?.exit_code], ['failed', 5]);
+      assert.equal((await again.ok<Task>('task_result', { task_id: taskId })).output, 'survived');
+    } finally {
+      await again.close();
+      await second.stop();
+    }
+  });
+
   it('refuses a bad port, a short token and a taken port with the value named', async () => {
     const badPort = home.cli(['serve', '--http', '--port', '70000']);
     assert.equal(badPort.code, 2);
