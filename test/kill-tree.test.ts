@@ -56,6 +56,11 @@ describe('ending tasks: the whole tree, and exactly one outcome', () => {
     assert.deepEqual([done.status, done.exit_code], ['completed', 0]);
     const leftover = readPid(pidFile);
     await waitFor('the leftover process to be ended', () => !isRunning(leftover));
+    const record = await waitFor('the record to count it', async () => {
+      const status = await mcp.ok<Task>('task_status', { task_id: task.task_id });
+      return status.leftovers_ended !== undefined ? status : undefined;
+    });
+    assert.equal(record.leftovers_ended, 1);
   });
 
   it('a cancel racing a natural exit resolves to one outcome that never changes', async () => {

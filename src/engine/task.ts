@@ -91,6 +91,8 @@ export interface TaskRecord {
   max_cpu_seconds?: number;
   /** Set when retention or the home quota removed the task's log. */
   log_removed?: boolean;
+  /** Processes the command left running when it exited (daemonised, setsid), which backburner ended. */
+  leftovers_ended?: number;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -124,5 +126,9 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
   if (row.max_memory_mb !== null) record.max_memory_mb = row.max_memory_mb;
   if (row.max_cpu_seconds !== null) record.max_cpu_seconds = row.max_cpu_seconds;
   if (row.log_removed === 1) record.log_removed = true;
+  // For a command that exited by itself, the processes ended afterwards were ones it left behind.
+  if ((row.status === 'completed' || row.status === 'failed') && (row.processes_ended ?? 0) > 0) {
+    record.leftovers_ended = row.processes_ended ?? 0;
+  }
   return record;
 }

@@ -43,6 +43,13 @@ export const taskRecordShape = {
   max_memory_mb: z.number().int().optional(),
   max_cpu_seconds: z.number().int().optional(),
   log_removed: z.boolean().optional().describe('True when retention or the home quota removed the log.'),
+  leftovers_ended: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'Processes the command left running when it exited (daemonised, setsid), which were then ended.',
+    ),
 };
 
 export const taskRecordSchema = z.object(taskRecordShape);
