@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TaskFailedError, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
-import { rawDispatcher, taskSession } from './helpers/ext-tasks.js';
+import { legacyTaskSession, rawDispatcher, taskSession } from './helpers/ext-tasks.js';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { closeHttpHome, connectHttp, openHttpHome } from './helpers/http.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
@@ -265,3 +265,120 @@ function wirePath(open: () => Promise<{ home: TestHome; mcp: McpSession; close: 
     assert.equal((call.result?.structuredContent as Task).status, 'working');
   });
 }
+
+/** The 2025-11-25 experimental form, for clients that connect with initialize, over any transport. */
+function experimentalPath(
+  open: () => Promise<{ home: TestHome; mcp: McpSession; close: () => Promise<void> }>,
+) {
+  let home: TestHome;
+  let mcp: McpSession;
+  let close: () => Promise<void>;
+  let session: TaskEnabledSession;
+  const asTask = { task: { preference: 'prefer' as const } };
+  before(async () => {
+    ({ home, mcp, close } = await open());
+    session = legacyTaskSession(mcp.client);
+  });
+  after(async () => {
+    await session.close();
+    await close();
+  });
+
+  it('advertises task support for run_command only', async () => {
+    assert.deepEqual(mcp.client.getServerCapabilities()?.tasks, {
+      list: {},
+      cancel: {},
+      requests: { tools: { call: {} } },
+    });
+    const { tools } = await mcp.client.listTools();
+    const taskSupport = Object.fromEntries(tools.map((tool) => [tool.name, tool.execution?.taskSupport]));
+    assert.equal(taskSupport.run_command, 'optional');
+    assert.equal(taskSupport.start_task, undefined);
+  });
+
+  it('runs run_command as a task: created, polled, and its result fetched once it ends', async () => {
+    const flag = join(home.path, `legacy-finish-${Date.now()}`);
+    const execution = await session.callTool(
+      'run_command',
+      { command: `echo started; while [ ! -e ${flag} ]; do sleep 0.1; done; echo finished; exit 3` },
+      asTask,
+    );
+    assert.equal(execution.kind, 'task');
+    const taskId = execution.handle?.taskId ?? '';
+    assert.equal((await mcp.ok<Task>('task_status', { task_id: taskId })).status, 'working');
+    assert.equal((await session.task(taskId).snapshot()).status, 'working');
+    const listed = await session.listTasks();
+    assert.ok(listed.tasks.some((task) => task.taskId === taskId));
+    writeFileSync(flag, '');
+    const { outcome } = await execution.settle();
+    assert.equal(outcome.status, 'completed');
+    const result = (outcome as { result: ToolResult }).result;
+    assert.deepEqual([result.structuredContent?.status, result.structuredContent?.exit_code], ['failed', 3]);
+    assert.equal(result.structuredContent?.output, 'started\nfinished');
+  });
+
+  it('cancels the task and its whole tree', async () => {
+    const pidFile = join(home.path, `legacy-grandchild-${Date.now()}.pid`);
+    const execution = await session.callTool(
+      'run_command',
+      { command: `${fixture('detached-grandchild.sh')} ${pidFile}` },
+      asTask,
+    );
+    assert.equal(execution.kind, 'task');
+    const grandchild = await waitFor('the detached grandchild', () => {
+      const text = readFileSync(pidFile, 'utf8').trim();
+      return text === '' ? undefined : Number(text);
+    });
+    await execution.cancel();
+    const { outcome } = await execution.settle();
+    assert.equal(outcome.status, 'cancelled');
+    assert.equal(isRunning(grandchild), false);
+  });
+
+  it('on the wire: -32601 for a task-augmented call of another tool, -32602 for an unknown or ended task', async () => {
+    const raw = rawDispatcher(mcp.transport);
+    type Answer = { kind: string; error?: { code: number; message: string } };
+    const call = (method: string, params: Record<string, unknown>) =>
+      raw({ method, params } as never) as Promise<Answer>;
+    const other = await call('tools/call', { name: 'list_tasks', arguments: {}, task: {} });
+    assert.equal(other.error?.code, -32601);
+    assert.match(other.error?.message ?? '', /list_tasks/);
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      const unknown = await call(method, { taskId: 'ffff0000' });
+      assert.equal(unknown.error?.code, -32602, method);
+    }
+    const done = await mcp.ok<Task>('start_task', { command: 'true', wait_seconds: 20 });
+    const again = await call('tasks/cancel', { taskId: done.task_id });
+    assert.equal(again.error?.code, -32602);
+    assert.match(again.error?.message ?? '', /already ended/);
+  });
+}
+
+describe('the 2025-11-25 experimental task form over stdio, driven by ext-tasks', LIMIT, () =>
+  experimentalPath(async () => {
+    const home = makeHome();
+    const mcp = await connectMcp(home);
+    return {
+      home,
+      mcp,
+      close: async () => {
+        await mcp.close();
+        await home.cleanup();
+      },
+    };
+  }),
+);
+describe('the 2025-11-25 experimental task form over HTTP, driven by ext-tasks', LIMIT, () =>
+  experimentalPath(async () => {
+    const served = await openHttpHome();
+    const mcp = await connectHttp(served.server.url, served.token);
+    return {
+      home: served.home,
+      mcp,
+      close: async () => {
+        await mcp.close();
+        await closeHttpHome(served);
+      },
+    };
+  }),
+);

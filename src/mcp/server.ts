@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { TaskNotifyingTransport } from './task-notifications.js';
+import { LegacyTasksTransport } from './legacy-tasks.js';
 import { Backburner } from '../client/backburner.js';
 import { VERSION } from '../version.js';
 import { registerCancelTask } from './tools/cancel-task.js';
@@ -83,7 +84,7 @@ const reportError = (error: Error): void => {
 export function serveMcpStdio(backburner: Backburner): void {
   const context = mcpContext(backburner);
   const transport = new TaskNotifyingTransport(
-    new StdioServerTransport(),
+    new LegacyTasksTransport(new StdioServerTransport(), backburner, context.timing),
     backburner,
     context.activity,
     context.timing,
@@ -112,7 +113,15 @@ export async function serveMcpOverHttp(
       modern: () => createMcpServer(context, 'modern-request'),
       legacy: () => createMcpServer(context, 'legacy'),
     },
-    { ...options, token, env, onerror: reportError, taskListen: context },
+    {
+      ...options,
+      token,
+      env,
+      onerror: reportError,
+      taskListen: context,
+      wrapLegacyTransport: (transport) =>
+        new LegacyTasksTransport(transport, backburner, context.timing, { legacy: true }),
+    },
   );
   publishSubscriptions(running.notify, context.activity);
   const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;

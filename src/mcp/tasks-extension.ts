@@ -121,9 +121,7 @@ export function detailedTask(task: TaskResult, logFile: string, timing: TaskTimi
 
 /** The handle a tools/call returns when its command is still running. */
 export function taskHandle(task: TaskResult, logFile: string, timing: TaskTiming): Record<string, unknown> {
-  const handle = detailedTask(task, logFile, timing);
-  delete handle.result;
-  delete handle.error;
+  const { result, error, ...handle } = detailedTask(task, logFile, timing);
   return { resultType: 'task', ...handle };
 }
 

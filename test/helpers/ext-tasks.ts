@@ -49,3 +49,8 @@ export function taskSession(client: Client, transport: Transport): TaskEnabledSe
     },
   });
 }
+
+/** An ext-tasks session over a 2025-era client: the package then speaks the 2025-11-25 task form. */
+export function legacyTaskSession(client: Client): TaskEnabledSession {
+  return createTaskSessionFromClient(client, { endpointId: 'backburner-test-legacy' });
+}

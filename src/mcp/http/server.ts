@@ -5,6 +5,7 @@ import {
   isLegacyRequest,
   type McpServer,
   type ServerNotifier,
+  type Transport,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { BackburnerError } from '../../engine/errors.js';
@@ -24,6 +25,8 @@ export interface HttpOptions {
   onerror?: (error: Error) => void;
   /** Where task status notifications for 2026-07-28 listen streams come from. */
   taskListen: TaskListenContext;
+  /** Wraps each 2025-era session's transport. */
+  wrapLegacyTransport?: (transport: Transport) => Transport;
 }
 
 export interface RunningHttpServer {
@@ -65,7 +68,7 @@ export async function serveMcpHttp(
     allowedOrigins: listFromEnv(env.BACKBURNER_ALLOWED_ORIGINS),
   };
   const modern = createMcpHandler(factories.modern, { legacy: 'reject', onerror });
-  const legacy = new LegacySessions(factories.legacy, onerror);
+  const legacy = new LegacySessions(factories.legacy, onerror, options.wrapLegacyTransport);
 
   const handler = toNodeHandler(
     {

@@ -3,6 +3,7 @@ import {
   isInitializeRequest,
   WebStandardStreamableHTTPServerTransport,
   type McpServer,
+  type Transport,
 } from '@modelcontextprotocol/server';
 import { RecentEvents } from './event-store.js';
 
@@ -34,6 +35,8 @@ export class LegacySessions {
   constructor(
     private readonly createServer: () => McpServer,
     private readonly onerror: (error: Error) => void,
+    /** Wraps each session's transport (to serve what the SDK does not, between it and the wire). */
+    private readonly wrap: (transport: Transport) => Transport = (transport) => transport,
   ) {
     this.sweeper = setInterval(() => this.closeIdle(), 60_000);
     this.sweeper.unref();
@@ -81,11 +84,13 @@ export class LegacySessions {
         this.forget(id);
       },
     });
-    transport.onclose = () => {
+    const wrapped = this.wrap(transport);
+    // Set before connecting: the server chains its own close handling after this one.
+    wrapped.onclose = () => {
       if (transport.sessionId !== undefined) this.forget(transport.sessionId);
     };
-    transport.onerror = this.onerror;
-    await server.connect(transport);
+    wrapped.onerror = this.onerror;
+    await server.connect(wrapped);
     return transport.handleRequest(request);
   }
 
