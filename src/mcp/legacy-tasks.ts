@@ -1,4 +1,9 @@
-import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/server';
 import type { Backburner } from '../client/backburner.js';
 import { BackburnerError } from '../engine/errors.js';
 import { isTerminal } from '../engine/task.js';
@@ -54,7 +59,7 @@ export class LegacyTasksTransport implements Transport {
   ) {
     this.legacy = options.legacy ?? false;
     inner.onmessage = (message, extra) => {
-      if (this.intercept(message as Message)) return;
+      if (this.intercept(message as Message, extra)) return;
       this.onmessage?.(message, extra);
     };
     inner.onclose = () => {
@@ -94,7 +99,7 @@ export class LegacyTasksTransport implements Transport {
   }
 
   /** Returns true when the message was answered here and must not reach the server. */
-  private intercept(message: Message): boolean {
+  private intercept(message: Message, extra: MessageExtraInfo | undefined): boolean {
     if (message.method === 'initialize') {
       this.legacy = true;
       if (message.id !== undefined)
@@ -108,7 +113,7 @@ export class LegacyTasksTransport implements Transport {
         this.rewrites.set(id, (result) => ({ id, result: declareTaskSupport(result) }));
         return false;
       case 'tools/call':
-        return this.callAsTask(id, message);
+        return this.callAsTask(id, message, extra);
       case 'tasks/get':
         this.answer(id, async () => this.taskView(this.taskIdOf(message)));
         return true;
@@ -127,7 +132,7 @@ export class LegacyTasksTransport implements Transport {
   }
 
   /** A task-augmented call: run_command starts without waiting, and the answer becomes the task. */
-  private callAsTask(id: Id, message: Message): boolean {
+  private callAsTask(id: Id, message: Message, extra: MessageExtraInfo | undefined): boolean {
     const params = message.params ?? {};
     if (params.task === undefined) return false;
     if (params.name !== TASK_TOOL) {
@@ -152,7 +157,10 @@ export class LegacyTasksTransport implements Transport {
       }
       return { id, result: { task: this.pendingView(record as never) } };
     });
-    this.onmessage?.({ ...message, params: { ...plain, arguments: args } } as unknown as JSONRPCMessage);
+    this.onmessage?.(
+      { ...message, params: { ...plain, arguments: args } } as unknown as JSONRPCMessage,
+      extra,
+    );
     return true;
   }
 
