@@ -137,10 +137,12 @@ describe('bounded disk: the per-task cap keeps head and tail', () => {
     const tail = await mcp.ok<Task>('task_result', { task_id: task.task_id, tail_lines: 1 });
     assert.equal(tail.output, '4000000 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
     // seq writes 30,888,896 bytes; sed adds 32 to each of the 4,000,000 lines: 158,888,896 in all.
-    // Bytes the task writes in the microseconds of a cut may be lost uncounted: allow 1 MiB of those.
+    // Bytes the task writes between the daemon's last look and its truncation are lost uncounted
+    // (ADR 0006): microseconds normally, but a loaded machine can deschedule the daemon right there
+    // while the writer goes on at ~100 MB/s (1.7 MiB seen once). Allow 4 MiB of those, 2.6% of it all.
     const written = 30_888_896 + 4_000_000 * 32;
     const kept = statSync(log).size - CUT_MARKER_BYTES; // output bytes kept, without our marker line
-    assert.ok((tail.dropped_bytes ?? 0) > written - kept - 1024 * 1024, `dropped ${tail.dropped_bytes}`);
+    assert.ok((tail.dropped_bytes ?? 0) > written - kept - 4 * 1024 * 1024, `dropped ${tail.dropped_bytes}`);
     assert.ok((tail.dropped_bytes ?? 0) <= written - kept, `dropped ${tail.dropped_bytes} of ${written}`);
     const marker = await mcp.ok<Task>('task_result', {
       task_id: task.task_id,
