@@ -6,7 +6,7 @@ import { TaskFailedError, type TaskEnabledSession } from '@modelcontextprotocol/
 import { legacyTaskSession, rawDispatcher, taskSession } from './helpers/ext-tasks.js';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { closeHttpHome, connectHttp, openHttpHome } from './helpers/http.js';
-import { connectMcp, type McpSession } from './helpers/mcp.js';
+import { connectMcp, type Era, type McpSession } from './helpers/mcp.js';
 import { fixture } from './helpers/paths.js';
 import { isRunning, pidsWithEnv } from './helpers/processes.js';
 import type { Task } from './helpers/tasks.js';
@@ -98,9 +98,9 @@ function extensionPath(open: () => Promise<{ home: TestHome; mcp: McpSession; cl
   });
 }
 
-async function overStdio() {
+async function overStdio(era: Era = 'modern') {
   const home = makeHome();
-  const mcp = await connectMcp(home, { era: 'modern' });
+  const mcp = await connectMcp(home, { era });
   return {
     home,
     mcp,
@@ -111,9 +111,9 @@ async function overStdio() {
   };
 }
 
-async function overHttp() {
+async function overHttp(era: Era = 'modern') {
   const served = await openHttpHome();
-  const mcp = await connectHttp(served.server.url, served.token, 'modern');
+  const mcp = await connectHttp(served.server.url, served.token, era);
   return {
     home: served.home,
     mcp,
@@ -126,13 +126,13 @@ async function overHttp() {
 
 const LIMIT = { timeout: 120_000 };
 describe('the tasks extension over stdio, driven by @modelcontextprotocol/ext-tasks', LIMIT, () =>
-  extensionPath(overStdio),
+  extensionPath(() => overStdio()),
 );
 describe('the tasks extension over HTTP, driven by @modelcontextprotocol/ext-tasks', LIMIT, () =>
-  extensionPath(overHttp),
+  extensionPath(() => overHttp()),
 );
-describe('the tasks extension on the wire, over stdio', LIMIT, () => wirePath(overStdio));
-describe('the tasks extension on the wire, over HTTP', LIMIT, () => wirePath(overHttp));
+describe('the tasks extension on the wire, over stdio', LIMIT, () => wirePath(() => overStdio()));
+describe('the tasks extension on the wire, over HTTP', LIMIT, () => wirePath(() => overHttp()));
 
 /** The extension's methods and notifications, on the wire, over any transport. */
 function wirePath(open: () => Promise<{ home: TestHome; mcp: McpSession; close: () => Promise<void> }>) {
@@ -355,30 +355,8 @@ function experimentalPath(
 }
 
 describe('the 2025-11-25 experimental task form over stdio, driven by ext-tasks', LIMIT, () =>
-  experimentalPath(async () => {
-    const home = makeHome();
-    const mcp = await connectMcp(home);
-    return {
-      home,
-      mcp,
-      close: async () => {
-        await mcp.close();
-        await home.cleanup();
-      },
-    };
-  }),
+  experimentalPath(() => overStdio('legacy')),
 );
 describe('the 2025-11-25 experimental task form over HTTP, driven by ext-tasks', LIMIT, () =>
-  experimentalPath(async () => {
-    const served = await openHttpHome();
-    const mcp = await connectHttp(served.server.url, served.token);
-    return {
-      home: served.home,
-      mcp,
-      close: async () => {
-        await mcp.close();
-        await closeHttpHome(served);
-      },
-    };
-  }),
+  experimentalPath(() => overHttp('legacy')),
 );
