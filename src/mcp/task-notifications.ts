@@ -1,5 +1,4 @@
 import {
-  CLIENT_CAPABILITIES_META_KEY,
   SUBSCRIPTION_ID_META_KEY,
   type JSONRPCMessage,
   type Transport,
@@ -8,7 +7,7 @@ import {
 import type { Backburner } from '../client/backburner.js';
 import type { TaskActivity } from '../client/task-activity.js';
 import type { TaskRow } from '../engine/task.js';
-import { detailedTask, TASKS_EXTENSION, type TaskTiming } from './tasks-extension.js';
+import { detailedTask, envelopeDeclaresTasks, TASKS_EXTENSION, type TaskTiming } from './tasks-extension.js';
 
 /** At most this many task ids per listen stream. */
 const MAX_TASK_IDS = 1000;
@@ -34,9 +33,7 @@ export function requestedTaskIds(message: Message): string[] | undefined {
 }
 
 export function declaresExtension(message: Message): boolean {
-  const capabilities = asRecord(asRecord(message.params?._meta)?.[CLIENT_CAPABILITIES_META_KEY]);
-  const declared = asRecord(capabilities?.extensions)?.[TASKS_EXTENSION];
-  return declared !== undefined && declared !== null;
+  return envelopeDeclaresTasks(asRecord(message.params?._meta));
 }
 
 /**

@@ -47,9 +47,13 @@ export function mcpStatus(status: TaskStatus): McpTaskStatus {
 
 /** Whether the request that is being handled declared the extension (2026-07-28: per request, in `_meta`). */
 export function declaresTasksExtension(ctx: ServerContext): boolean {
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as
-    { extensions?: Record<string, unknown> } | undefined;
+  return envelopeDeclaresTasks(ctx.mcpReq.envelope);
+}
+
+/** Whether a per-request `_meta` envelope's client capabilities list the extension. */
+export function envelopeDeclaresTasks(envelope: unknown): boolean {
+  const capabilities = (envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
+    { extensions?: Record<string, unknown> | null } | undefined;
   const declared = capabilities?.extensions?.[TASKS_EXTENSION];
   return declared !== undefined && declared !== null;
 }
