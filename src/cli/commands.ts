@@ -1,10 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_WAIT_SECONDS, type Backburner } from '../client/backburner.js';
-import { isTerminal, type TaskRow } from '../engine/task.js';
-import { logicalOffset, physicalOffset, type LogLayout } from '../store/log-cap.js';
-import { readOutput } from '../output/reader.js';
-import { readRange } from '../store/logs.js';
+import { MAX_MAX_BYTES, MAX_WAIT_SECONDS, type Backburner } from '../client/backburner.js';
+import { isTerminal } from '../engine/task.js';
 import { paint, paintStatus, taskDetails, taskTable } from './format.js';
 
 export interface CommandOptions {
@@ -58,9 +54,8 @@ const FOLLOW_CHUNK = 1024 * 1024;
  */
 export async function logsCommand(bb: Backburner, id: string, options: CommandOptions): Promise<void> {
   const row = await bb.read(id);
-  const path = bb.logFile(row.id);
   if (options.json) {
-    const result = await bb.result(row.id, { tail_lines: options.lines ?? 100, max_bytes: 4 * 1024 * 1024 });
+    const result = await bb.result(row.id, { tail_lines: options.lines ?? 100, max_bytes: MAX_MAX_BYTES });
     printJson({
       task_id: result.task_id,
       status: result.status,
@@ -69,59 +64,38 @@ export async function logsCommand(bb: Backburner, id: string, options: CommandOp
     });
     return;
   }
-  // Positions are logical (bytes the task wrote), so that following survives the log being cut to its cap.
-  const layout = (task: TaskRow): LogLayout => ({
-    headBytes: task.log_head_bytes,
-    droppedBytes: task.log_dropped_bytes,
-  });
-  let physical: number;
+  // Cursors are logical (bytes the task wrote), so that following survives the log being cut to its cap.
+  let cursor = 0;
   if (options.lines !== undefined) {
-    const tail = await readOutput(path, layout(row), {
-      tailLines: options.lines,
-      contextLines: 0,
-      maxMatches: 0,
-      maxBytes: Number.MAX_SAFE_INTEGER,
-      raw: true,
-    });
+    const tail = await bb.result(row.id, { tail_lines: options.lines, raw: true, max_bytes: MAX_MAX_BYTES });
     if (tail.output !== '') print(tail.output);
-    physical = physicalOffset(layout(row), Number(tail.next_cursor)).position;
-  } else {
-    physical = await streamFile(path);
+    cursor = Number(tail.next_cursor);
   }
-  if (!options.follow) return;
-  let logical = logicalOffset(layout(row), physical);
   for (;;) {
-    const current = await bb.read(row.id);
-    const ended = isTerminal(current.status); // read before the log: what an ended task wrote is all there
-    const { position, missedBytes } = physicalOffset(layout(current), logical);
-    if (missedBytes > 0)
-      process.stderr.write(paint('gray', `[backburner: ${missedBytes} bytes were dropped by the log cap]\n`));
-    const chunk = readRange(path, position, FOLLOW_CHUNK);
-    logical = logicalOffset(layout(current), position + chunk.length);
-    if (chunk.length > 0) {
-      process.stdout.write(chunk);
+    const chunk = await bb.readLog(row.id, cursor, FOLLOW_CHUNK);
+    if (chunk.missedBytes > 0)
+      process.stderr.write(
+        paint('gray', `[backburner: ${chunk.missedBytes} bytes were dropped by the log cap]\n`),
+      );
+    cursor = chunk.cursor;
+    if (chunk.bytes.length > 0) {
+      await write(chunk.bytes);
       continue;
     }
-    if (ended) {
-      process.stderr.write(paint('gray', `[backburner] task ${current.id} ${current.status}\n`));
+    if (!options.follow) return;
+    if (isTerminal(chunk.task.status)) {
+      process.stderr.write(paint('gray', `[backburner] task ${chunk.task.id} ${chunk.task.status}\n`));
       return;
     }
     await sleep(FOLLOW_POLL_MS);
   }
 }
 
-function streamFile(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    const stream = createReadStream(path);
-    stream.on('data', (chunk) => {
-      bytes += chunk.length;
-      process.stdout.write(chunk);
-    });
-    stream.on('end', () => resolve(bytes));
-    stream.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ENOENT' ? resolve(0) : reject(error),
-    );
+/** Writes to stdout, waiting when the reader is slower than the log (a pipe into `less`). */
+function write(bytes: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(bytes)) resolve();
+    else process.stdout.once('drain', () => resolve());
   });
 }
 

@@ -25,6 +25,8 @@ import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
 import { readOutput, type OutputView, type ReadRequest } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
+import { layoutOf, logicalOffset, physicalOffset } from '../store/log-cap.js';
+import { LogView } from '../store/log-view.js';
 import { logPath } from '../store/logs.js';
 import { TaskStore, type TaskFilter } from '../store/task-store.js';
 import { waitForTasks, type WaitMode, type WaitProgress } from './wait.js';
@@ -303,6 +305,28 @@ export class Backburner {
           .slice(0, limit);
   }
 
+  /**
+   * Raw bytes of a task's log from a logical cursor (0 for the start), as readers see the log: for
+   * printing or following it. `missedBytes` says how much after the cursor the cap dropped meanwhile.
+   */
+  async readLog(
+    taskId: string,
+    cursor: number,
+    maxBytes: number,
+  ): Promise<{ bytes: Buffer; cursor: number; missedBytes: number; task: TaskRow }> {
+    const task = await this.read(taskId); // read before the log: what an ended task wrote is all there
+    const layout = layoutOf(task);
+    const { position, missedBytes } = physicalOffset(layout, cursor);
+    const log = LogView.open(this.logFile(task.id), layout);
+    if (log === null) return { bytes: Buffer.alloc(0), cursor, missedBytes, task };
+    try {
+      const bytes = log.readAt(position, Math.min(maxBytes, Math.max(0, log.size - position)));
+      return { bytes, cursor: logicalOffset(layout, position + bytes.length), missedBytes, task };
+    } finally {
+      log.close();
+    }
+  }
+
   /** The path of a task's log, for adapters that follow it. */
   logFile(taskId: string): string {
     return logPath(this.paths.logs, taskId);
@@ -357,11 +381,6 @@ export class Backburner {
     return row;
   }
 }
-
-const layoutOf = (row: TaskRow): { headBytes: number | null; droppedBytes: number } => ({
-  headBytes: row.log_head_bytes,
-  droppedBytes: row.log_dropped_bytes,
-});
 
 export const MAX_MEMORY_MB = 1024 * 1024;
 export const MAX_CPU_SECONDS = 30 * 24 * 3600;

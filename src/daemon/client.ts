@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readSettings } from '../config.js';
 import { BackburnerError } from '../engine/errors.js';
 import type { TaskRow } from '../engine/task.js';
 import { homePaths } from '../store/home.js';
@@ -25,7 +26,14 @@ const RESPAWN_AFTER_MS = 1_000;
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
 }
+
+/**
+ * How long a request may wait for its answer. A daemon that takes longer is stuck, and the caller hears
+ * so rather than hanging; a cancel also waits out the kill grace period of the task it ends.
+ */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface DaemonClientEvents {
   ended: [task: TaskRow];
@@ -104,11 +112,31 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   ): Promise<DaemonMethods[M]['result']> {
     const socket = await this.connect();
     const id = this.nextId++;
+    const limit = REQUEST_TIMEOUT_MS + (method === 'cancel' ? this.killGraceMs() : 0);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.socket?.unref();
+        reject(
+          new BackburnerError(
+            'DAEMON_UNAVAILABLE',
+            `the backburner daemon did not answer ${method} within ${Math.round(limit / 1000)} s; see ${homePaths(this.home).daemonLog}`,
+          ),
+        );
+      }, limit);
+      timer.unref();
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       socket.ref(); // an answer we wait for keeps the process alive; an idle connection does not
       socket.write(encode({ id, method, params }));
     });
+  }
+
+  private killGraceMs(): number {
+    try {
+      return readSettings(this.env).killGraceMs;
+    } catch {
+      return 0; // a bad setting is reported where it is used
+    }
   }
 
   /** Connects (starting the daemon if needed); a no-op while connected. */
@@ -189,7 +217,10 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
     socket.unref(); // an open connection alone must not keep a CLI alive
     socket.on(
       'data',
-      lineReader((message) => this.dispatch(message as ResponseMessage | EventMessage)),
+      lineReader((frame) => {
+        if (frame.ok) this.dispatch(frame.message as ResponseMessage | EventMessage);
+        else if (frame.fatal) socket.destroy(new Error(`the daemon sent ${frame.error}`));
+      }),
     );
     let cause = 'closed';
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -205,7 +236,10 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
         'DAEMON_UNAVAILABLE',
         `the connection to the backburner daemon was lost (${this.stoppingOnPurpose ? 'the daemon stopped' : cause})`,
       );
-      for (const waiter of this.pending.values()) waiter.reject(lost);
+      for (const waiter of this.pending.values()) {
+        clearTimeout(waiter.timer);
+        waiter.reject(lost);
+      }
       this.pending.clear();
       this.emit('disconnected');
       if (this.keepAlive && !this.stoppingOnPurpose) {
@@ -215,14 +249,16 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   }
 
   private dispatch(message: ResponseMessage | EventMessage): void {
+    if (typeof message !== 'object' || message === null) return;
     if ('event' in message) {
       if (message.event === 'stopping') this.stoppingOnPurpose = true;
       else this.emit('ended', message.task);
       return;
     }
-    const waiter = this.pending.get(message.id);
-    if (waiter === undefined) return;
+    const waiter = message.id === null ? undefined : this.pending.get(message.id);
+    if (waiter === undefined || message.id === null) return;
     this.pending.delete(message.id);
+    clearTimeout(waiter.timer);
     if (this.pending.size === 0) this.socket?.unref();
     if ('error' in message)
       waiter.reject(new BackburnerError(message.error.code as never, message.error.message));

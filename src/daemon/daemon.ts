@@ -1,18 +1,20 @@
 import { chmodSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { readSettings } from '../config.js';
 import { BackburnerError } from '../engine/errors.js';
 import { Engine } from '../engine/engine.js';
-import { isTerminal, type TaskRow } from '../engine/task.js';
+import { isTerminal } from '../engine/task.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome } from '../store/home.js';
+import { canPunchHoles } from '../store/hole-punch.js';
 import { LogKeeper } from '../store/log-keeper.js';
 import { TaskStore } from '../store/task-store.js';
 import { currentPlatform } from '../supervisor/current-platform.js';
 import { LocalSupervisor } from '../supervisor/supervisor.js';
 import { DaemonLock } from './lock.js';
 import { VERSION } from '../version.js';
-import { encode, lineReader, type DaemonMethods, type RequestMessage } from './protocol.js';
+import { Connections } from './connections.js';
+import type { DaemonMethods, RequestMessage } from './protocol.js';
 
 const DAEMON_LOG_MAX_BYTES = 1024 * 1024;
 
@@ -45,15 +47,14 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   const supervisor = new LocalSupervisor(platform, (id, observation) => engine.handleExit(id, observation));
   engine = new Engine(store, supervisor, { logsDir: paths.logs, killGraceMs: settings.killGraceMs });
   engine.recover();
-  const keeper = new LogKeeper(store, paths.logs, settings);
+  const keeper = new LogKeeper(store, paths.logs, settings, {
+    holes: await canPunchHoles(paths.logs),
+    onError: (id, error) => log(`could not punch a hole in the log of ${id}: ${error.message}`),
+  });
   housekeeping(engine, keeper);
 
-  const connections = new Set<Socket>();
-  const broadcast = (task: TaskRow): void => {
-    const line = encode({ event: 'ended', task });
-    for (const socket of connections) socket.write(line);
-  };
-  engine.on('ended', broadcast);
+  const connections = new Connections((request) => answer(request), log);
+  engine.on('ended', (task) => connections.broadcast({ event: 'ended', task }));
 
   const socketPath = platform.socketPath(settings.home);
   if (process.platform !== 'win32') {
@@ -62,22 +63,24 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   }
 
   let stopping = false;
-  const server = createServer((socket) => {
-    connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.on(
-      'data',
-      lineReader((message) => void answer(socket, message as RequestMessage)),
-    );
-  });
+  /** Starts under way: a stop waits for them, so that no task is half-started when the daemon exits. */
+  const startsInFlight = new Set<Promise<unknown>>();
+  const server = createServer((socket) => connections.accept(socket));
 
   const handlers: {
     [M in keyof DaemonMethods]: (params: DaemonMethods[M]['params']) => Promise<DaemonMethods[M]['result']>;
   } = {
     // The override exists for the upgrade test, which needs a daemon of "another" version.
     ping: async () => ({ pid: process.pid, version: env.BACKBURNER_TEST_DAEMON_VERSION ?? VERSION }),
-    start: async (params) => ({ task: await engine.start(params) }),
+    start: async (params) => {
+      const started = engine.start(params);
+      startsInFlight.add(started);
+      try {
+        return { task: await started };
+      } finally {
+        startsInFlight.delete(started);
+      }
+    },
     cancel: async (params) => engine.cancel(params.id),
     delete: async (params) => {
       const task = store.get(params.id);
@@ -95,18 +98,12 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     },
   };
 
-  async function answer(socket: Socket, request: RequestMessage): Promise<void> {
-    try {
-      const handler = handlers[request.method] as ((params: unknown) => Promise<unknown>) | undefined;
-      if (handler === undefined)
-        throw new BackburnerError('INVALID_ARGUMENT', `unknown daemon method '${request.method}'`);
-      if (stopping && request.method === 'start')
-        throw new BackburnerError('DAEMON_UNAVAILABLE', 'the daemon is stopping; try again');
-      socket.write(encode({ id: request.id, result: await handler(request.params) }));
-    } catch (error) {
-      const code = error instanceof BackburnerError ? error.code : 'INTERNAL';
-      socket.write(encode({ id: request.id, error: { code, message: (error as Error).message } }));
-    }
+  /** Runs a request that `Connections` has checked: its params have the method's shape. */
+  async function answer(request: RequestMessage): Promise<unknown> {
+    if (stopping && request.method === 'start')
+      throw new BackburnerError('DAEMON_UNAVAILABLE', 'the daemon is stopping; try again');
+    const handler = handlers[request.method] as (params: unknown) => Promise<unknown>;
+    return handler(request.params);
   }
 
   let idleSince = Date.now();
@@ -124,10 +121,11 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     log(`stopping: ${why}`);
     clearInterval(idleTimer);
     server.close();
-    for (const socket of connections) socket.write(encode({ event: 'stopping' }));
+    connections.broadcast({ event: 'stopping' });
+    await Promise.allSettled([...startsInFlight]); // a start under way is recorded and supervised first
     await engine.settle(); // never leave a tree half-killed
     engine.close();
-    for (const socket of connections) socket.end();
+    connections.endAll();
     store.db.close();
     if (process.platform !== 'win32') rmSync(socketPath, { force: true });
     rmSync(paths.daemonPid, { force: true });

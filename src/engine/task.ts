@@ -63,6 +63,8 @@ export interface TaskRow {
   /** Set once the log was cut to its cap: the bytes of head kept. */
   log_head_bytes: number | null;
   log_dropped_bytes: number;
+  /** 1 when the dropped middle is a hole in the file (punched), 0 when the tail was copied over it. */
+  log_punched: number;
   /** 1 once retention or the home quota removed the log. */
   log_removed: number;
   max_memory_mb: number | null;

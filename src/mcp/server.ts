@@ -125,14 +125,15 @@ export async function serveMcpOverHttp(
   );
   publishSubscriptions(running.notify, context.activity);
   const where = env.BACKBURNER_TOKEN ? 'the token is BACKBURNER_TOKEN' : `the token is in ${tokenFile(home)}`;
-  process.stderr.write(
-    `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,
-  );
+  // The warning comes first: whoever waits for the URL line has seen it by then.
   if (!isLoopbackHost(options.host.replace(/^\[(.*)\]$/, '$1'))) {
     process.stderr.write(
       `backburner: listening beyond loopback (${options.host}): anyone who can reach it and has the token can run commands as you; requests must name ${options.host} or a host in BACKBURNER_ALLOWED_HOSTS; put TLS in front of it on a network\n`,
     );
   }
+  process.stderr.write(
+    `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,
+  );
   const stop = (): void => {
     running.close().then(
       () => process.exit(0),

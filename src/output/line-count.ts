@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { LogView } from '../store/log-view.js';
 
 const NEWLINE = 0x0a;
 const CHUNK = 1024 * 1024;
@@ -27,55 +27,40 @@ function newlinesIn(buffer: Buffer, end: number): number {
   return lines;
 }
 
-function update(path: string, generation: number): Counted | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    counted.delete(path);
-    return null;
+function update(log: LogView): Counted {
+  const { path, generation, ino, size } = log;
+  const known = counted.get(path);
+  const resume =
+    known !== undefined && known.generation === generation && known.ino === ino && known.size <= size;
+  const entry: Counted = resume
+    ? known
+    : { generation, ino, size: 0, newlines: 0, lastByte: NEWLINE, checkpoints: [] };
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  while (entry.size < size) {
+    const read = log.read(buffer, 0, Math.min(CHUNK, size - entry.size), entry.size);
+    if (read === 0) break;
+    entry.checkpoints.push([entry.size, entry.newlines]);
+    entry.newlines += newlinesIn(buffer, read);
+    entry.lastByte = buffer[read - 1] ?? NEWLINE;
+    entry.size += read;
   }
-  try {
-    const stat = fstatSync(fd);
-    const known = counted.get(path);
-    const resume =
-      known !== undefined &&
-      known.generation === generation &&
-      known.ino === stat.ino &&
-      known.size <= stat.size;
-    const entry: Counted = resume
-      ? known
-      : { generation, ino: stat.ino, size: 0, newlines: 0, lastByte: NEWLINE, checkpoints: [] };
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    while (entry.size < stat.size) {
-      const read = readSync(fd, buffer, 0, Math.min(CHUNK, stat.size - entry.size), entry.size);
-      if (read === 0) break;
-      entry.checkpoints.push([entry.size, entry.newlines]);
-      entry.newlines += newlinesIn(buffer, read);
-      entry.lastByte = buffer[read - 1] ?? NEWLINE;
-      entry.size += read;
-    }
-    counted.set(path, entry);
-    return entry;
-  } finally {
-    closeSync(fd);
-  }
+  counted.set(path, entry);
+  return entry;
 }
 
 /**
- * Lines in the file (a last line without a newline counts); streams, memory stays flat. `generation`
- * changes whenever the file is rewritten in place (a cut), so that a stale count is never resumed.
+ * Lines in the log as readers see it (a last line without a newline counts); streams, memory stays
+ * flat. The view's generation changes with every cut, so that a stale count is never resumed.
  */
-export function countLines(path: string, generation = 0): number {
-  const entry = update(path, generation);
-  if (entry === null || entry.size === 0) return 0;
+export function countLines(log: LogView): number {
+  const entry = update(log);
+  if (entry.size === 0) return 0;
   return entry.lastByte === NEWLINE ? entry.newlines : entry.newlines + 1;
 }
 
-/** How many newlines come before byte `offset` of the file: the 0-based line number of that byte. */
-export function linesBefore(path: string, generation: number, offset: number): number {
-  const entry = update(path, generation);
-  if (entry === null) return 0;
+/** How many newlines come before byte `offset` of the view: the 0-based line number of that byte. */
+export function linesBefore(log: LogView, offset: number): number {
+  const entry = update(log);
   let low = 0;
   let high = entry.checkpoints.length - 1;
   while (low < high) {
@@ -85,12 +70,6 @@ export function linesBefore(path: string, generation: number, offset: number): n
   }
   const [from, before] = entry.checkpoints[low] ?? [0, 0];
   if (offset <= from) return before;
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(offset - from);
-    const read = readSync(fd, buffer, 0, buffer.length, from);
-    return before + newlinesIn(buffer, read);
-  } finally {
-    closeSync(fd);
-  }
+  const buffer = log.readAt(from, offset - from);
+  return before + newlinesIn(buffer, buffer.length);
 }

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { logicalOffset, physicalOffset, type LogLayout } from '../store/log-cap.js';
+import { LogView } from '../store/log-view.js';
 import { cleanOutput } from './clean.js';
 import { countLines, linesBefore } from './line-count.js';
 
@@ -36,34 +36,22 @@ export interface OutputView {
   match_count?: number;
 }
 
-interface OpenLog {
-  fd: number;
-  size: number;
-}
-
-function openLog(path: string): OpenLog | null {
+function openLog(path: string, layout: LogLayout): LogView | null {
   try {
-    const fd = openSync(path, 'r');
-    return { fd, size: fstatSync(fd).size };
+    return LogView.open(path, layout);
   } catch {
     return null;
   }
 }
 
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
-  const read = readSync(fd, buffer, 0, length, position);
-  return buffer.subarray(0, read);
-}
-
 /** The byte range of the last `lines` lines before `end`, read backwards in chunks. */
-function tailRange(fd: number, end: number, lines: number): number {
-  if (end > 0 && readAt(fd, end - 1, 1)[0] === NEWLINE) end--; // a final newline ends the last line
+function tailRange(log: LogView, end: number, lines: number): number {
+  if (end > 0 && log.readAt(end - 1, 1)[0] === NEWLINE) end--; // a final newline ends the last line
   let position = end;
   let found = 0;
   while (position > 0) {
     const length = Math.min(CHUNK, position);
-    const chunk = readAt(fd, position - length, length);
+    const chunk = log.readAt(position - length, length);
     for (let i = chunk.length - 1; i >= 0; i--) {
       if (chunk[i] === NEWLINE && ++found === lines) return position - length + i + 1;
     }
@@ -73,11 +61,12 @@ function tailRange(fd: number, end: number, lines: number): number {
 }
 
 /** The end of the first `lines` lines, read forwards in chunks. */
-function headRange(fd: number, size: number, lines: number): number {
+function headRange(log: LogView, size: number, lines: number): number {
   let position = 0;
   let found = 0;
   while (position < size) {
-    const chunk = readAt(fd, position, Math.min(CHUNK, size - position));
+    const chunk = log.readAt(position, Math.min(CHUNK, size - position));
+    if (chunk.length === 0) break;
     for (let i = 0; i < chunk.length; i++) {
       if (chunk[i] === NEWLINE && ++found === lines) return position + i + 1;
     }
@@ -115,8 +104,8 @@ function fitHead(bytes: Buffer, maxBytes: number, more = false): { kept: Buffer;
 
 /** Reads part of a task's log, as `request` asks; never loads more than the answer into memory. */
 export async function readOutput(path: string, layout: LogLayout, request: ReadRequest): Promise<OutputView> {
-  const totalLines = countLines(path, layout.droppedBytes);
-  const log = openLog(path);
+  const log = openLog(path, layout);
+  const totalLines = log === null ? 0 : countLines(log);
   const size = log?.size ?? 0;
   const view: OutputView = {
     output: '',
@@ -126,12 +115,12 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
   if (layout.droppedBytes > 0) view.dropped_bytes = layout.droppedBytes;
   if (log === null) return view;
   try {
-    if (request.grep !== undefined) return await grepLog(path, size, request, view, layout.droppedBytes);
+    if (request.grep !== undefined) return await grepLog(log, size, request, view);
     if (request.since !== undefined) {
       const { position, missedBytes } = physicalOffset(layout, request.since);
       if (missedBytes > 0) view.missed_bytes = missedBytes;
       const wanted = Math.max(0, size - position);
-      const bytes = readAt(log.fd, position, Math.min(wanted, request.maxBytes));
+      const bytes = log.readAt(position, Math.min(wanted, request.maxBytes));
       const { kept, omitted } = fitHead(bytes, request.maxBytes, wanted > bytes.length);
       const unread = omitted + (wanted - bytes.length);
       view.output = text(kept, request.raw);
@@ -144,9 +133,9 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
     const parts: string[] = [];
     let headEnd = 0;
     if (request.headLines !== undefined) {
-      headEnd = headRange(log.fd, size, request.headLines);
+      headEnd = headRange(log, size, request.headLines);
       const { kept, omitted } = fitHead(
-        readAt(log.fd, 0, Math.min(headEnd, request.maxBytes)),
+        log.readAt(0, Math.min(headEnd, request.maxBytes)),
         request.maxBytes,
         headEnd > request.maxBytes,
       );
@@ -156,12 +145,12 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
       }
     }
     if (request.tailLines !== undefined) {
-      const start = Math.max(headEnd, tailRange(log.fd, size, request.tailLines));
+      const start = Math.max(headEnd, tailRange(log, size, request.tailLines));
       if (start < size) {
         if (headEnd > 0 && start > headEnd) parts.push('[...]');
         const budget = Math.max(0, request.maxBytes - Buffer.byteLength(parts.join('\n')));
         const { kept, omitted } = fitTail(
-          readAt(log.fd, Math.max(start, size - budget - CHUNK), Math.min(size - start, budget + CHUNK)),
+          log.readAt(Math.max(start, size - budget - CHUNK), Math.min(size - start, budget + CHUNK)),
           budget,
         );
         parts.push(text(kept, request.raw));
@@ -174,7 +163,7 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
     view.output = parts.filter((part) => part !== '').join('\n');
     return view;
   } finally {
-    closeSync(log.fd);
+    log.close();
   }
 }
 
@@ -233,11 +222,10 @@ function requiredLiteral(pattern: RegExp): Buffer | null {
  * reading the file costs.
  */
 async function grepLog(
-  path: string,
+  log: LogView,
   size: number,
   request: ReadRequest,
   view: OutputView,
-  generation: number,
 ): Promise<OutputView> {
   const pattern = request.grep as RegExp;
   const filter = blockFilter(pattern);
@@ -288,8 +276,7 @@ async function grepLog(
     }
   };
 
-  const fd = openSync(path, 'r');
-  try {
+  {
     // One buffer for the whole scan: each block of whole lines is handled in place, and the unfinished
     // last line moves to the front before the next read.
     let buffer = Buffer.allocUnsafe(GREP_CHUNK * 2);
@@ -304,7 +291,7 @@ async function grepLog(
       }
       const read =
         position < size
-          ? readSync(fd, buffer, carried, Math.min(buffer.length - carried, size - position), position)
+          ? log.read(buffer, carried, Math.min(buffer.length - carried, size - position), position)
           : 0;
       position += read;
       const total = carried + read;
@@ -332,10 +319,11 @@ async function grepLog(
       }
       if (start !== numberAt) {
         // Lines were skipped: take the line number from the index, and the context from just before.
-        number = linesBefore(path, generation, start);
+        number = linesBefore(log, start);
         if (context > 0) {
-          const from = tailRange(fd, start, context);
-          const lines = readAt(fd, from, start - from)
+          const from = tailRange(log, start, context);
+          const lines = log
+            .readAt(from, start - from)
             .toString('utf8')
             .split('\n')
             .slice(0, -1);
@@ -350,8 +338,6 @@ async function grepLog(
       for (const line of lines) onLine(line);
       numberAt = blockStart;
     }
-  } finally {
-    closeSync(fd);
   }
   view.output = out.join('\n');
   view.match_count = matches;

@@ -46,6 +46,8 @@ const MIGRATIONS: readonly string[] = [
   // Containment: resource limits per task.
   `ALTER TABLE tasks ADD COLUMN max_memory_mb INTEGER;
    ALTER TABLE tasks ADD COLUMN max_cpu_seconds INTEGER;`,
+  // Logs capped by punching a hole: the file keeps every kept byte at its written offset.
+  `ALTER TABLE tasks ADD COLUMN log_punched INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,11 +3,18 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } fr
 /**
  * A task's log is capped by keeping its head and its tail and dropping the middle, replaced by one
  * marker line. The task writes straight into the file (append mode), so it is never slowed or stopped
- * by the cap: the daemon cuts the file under it, and the task's next write lands at the new end.
+ * by the cap. Two ways to drop the middle (ADR 0009):
  *
- * Layout of a cut log:  [head: headBytes][MARKER][tail]
- * Offsets given to readers (cursors) are *logical*: bytes the task wrote since it started, which keep
- * growing across cuts, so a cursor taken before a cut still means the same place in the output.
+ * - **Punching a hole** (`planPunch`, Linux): the file stays append-only; the middle's disk blocks are
+ *   freed with `fallocate --punch-hole`, so every kept byte stays where it was written, nothing the task
+ *   writes meanwhile can be lost, and the dropped count is the hole's exact length. `LogView` skips the
+ *   hole and shows the marker in its place.
+ * - **Copying** (`cutLog`, where holes cannot be punched): the tail is copied down after the head and a
+ *   marker line, and the file is truncated: [head: headBytes][MARKER][tail].
+ *
+ * Readers see the same layout either way: [head][MARKER][tail], the "view". Offsets given to readers
+ * (cursors) are *logical*: bytes the task wrote since it started, which keep growing across cuts, so a
+ * cursor taken before a cut still means the same place in the output.
  */
 export const CUT_MARKER =
   '\n[backburner] ... the middle of this log was dropped to stay under BACKBURNER_MAX_LOG_BYTES ...\n';
@@ -19,11 +26,13 @@ export interface LogLayout {
   headBytes: number | null;
   /** Bytes dropped in all cuts so far. */
   droppedBytes: number;
+  /** True when the middle is a hole in the file rather than copied over. */
+  punched: boolean;
 }
 
-export const UNCUT: LogLayout = { headBytes: null, droppedBytes: 0 };
+export const UNCUT: LogLayout = { headBytes: null, droppedBytes: 0, punched: false };
 
-/** The logical offset (bytes written by the task) of a physical position in the file. */
+/** The logical offset (bytes written by the task) of a position in the view. */
 export function logicalOffset(layout: LogLayout, physical: number): number {
   if (layout.headBytes === null || physical <= layout.headBytes) return physical;
   const afterMarker = layout.headBytes + CUT_MARKER_BYTES;
@@ -31,7 +40,7 @@ export function logicalOffset(layout: LogLayout, physical: number): number {
 }
 
 /**
- * The physical position for a logical offset, and how many bytes the reader missed because they were
+ * The position in the view for a logical offset, and how many bytes the reader missed because they were
  * dropped in a cut after it last read.
  */
 export function physicalOffset(
@@ -99,8 +108,56 @@ export function cutLog(path: string, capBytes: number, layout: LogLayout): LogLa
       grown = fstatSync(fd).size;
     }
     ftruncateSync(fd, end);
-    return { headBytes: head, droppedBytes: layout.droppedBytes + dropped };
+    return { headBytes: head, droppedBytes: layout.droppedBytes + dropped, punched: false };
   } finally {
     closeSync(fd);
   }
 }
+
+/** How far to look for a line break near a cut, so that head and tail hold whole lines. */
+const LINE_SEARCH = 64 * 1024;
+
+/** Where the head ends on the first cut: about half the cap, at a line break where one is near. */
+function headEnd(fd: number, capBytes: number): number {
+  const head = Math.floor(capBytes / 2);
+  const from = Math.max(0, head - LINE_SEARCH);
+  const lastBreak = readAt(fd, from, head - from).lastIndexOf(NEWLINE);
+  return lastBreak !== -1 && from + lastBreak >= head / 2 ? from + lastBreak + 1 : head;
+}
+
+/**
+ * The next hole for a log cut by punching, or null when what it keeps is still within the cap. Reads at
+ * most two small windows (to end head and tail at line breaks); copies nothing. The hole always runs
+ * from the end of the head to the start of the kept tail, so punching it again is harmless.
+ *
+ * A cut keeps a quarter of the cap of tail past the head (not all the cap can hold), so that a fast
+ * writer is cut once per quarter of the cap it writes, not at every look.
+ */
+export function planPunch(path: string, capBytes: number, layout: LogLayout): LogLayout | null {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size - layout.droppedBytes <= capBytes) return null;
+    const head = layout.headBytes ?? headEnd(fd, capBytes);
+    const keep = Math.max(0, Math.floor((capBytes - head - CUT_MARKER_BYTES) / 2));
+    let tailStart = size - keep;
+    const firstBreak = readAt(fd, tailStart, Math.min(keep, LINE_SEARCH)).indexOf(NEWLINE);
+    if (firstBreak !== -1 && firstBreak < keep / 2) tailStart += firstBreak + 1;
+    const dropped = tailStart - head;
+    if (dropped <= layout.droppedBytes) return null;
+    return { headBytes: head, droppedBytes: dropped, punched: true };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The layout a stored task row records. */
+export const layoutOf = (row: {
+  log_head_bytes: number | null;
+  log_dropped_bytes: number;
+  log_punched: number;
+}): LogLayout => ({
+  headBytes: row.log_head_bytes,
+  droppedBytes: row.log_dropped_bytes,
+  punched: row.log_punched === 1,
+});

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TaskRow } from '../engine/task.js';
-import { cutLog, type LogLayout } from './log-cap.js';
+import { diskBytes, punchHole } from './hole-punch.js';
+import { cutLog, layoutOf, planPunch } from './log-cap.js';
 import { exitStatusPath, logPath } from './logs.js';
 import type { TaskStore } from './task-store.js';
 
@@ -19,20 +19,28 @@ export interface SweepReport {
   removedLogs: number;
 }
 
-const layoutOf = (row: TaskRow): LogLayout => ({
-  headBytes: row.log_head_bytes,
-  droppedBytes: row.log_dropped_bytes,
-});
+export interface CapOptions {
+  /** Whether the logs' file system can punch holes (`canPunchHoles`); otherwise logs are cut by copying. */
+  holes: boolean;
+  /** Told when a hole could not be punched (the log stays readable; its disk use is not freed). */
+  onError?: (id: string, error: Error) => void;
+}
 
 /** Keeps the home bounded: caps each log, enforces the quota and the retention period. */
 export class LogKeeper {
   /** Each live log's size at the last look, and whether it had changed since the look before. */
   private readonly looks = new Map<string, { size: number; growing: boolean }>();
 
+  /** Logs with a hole being punched: one punch at a time per log. */
+  private readonly punching = new Set<string>();
+  /** Logs looked at while a punch was under way: looked at again when it is done (a task's last look). */
+  private readonly lookAgain = new Set<string>();
+
   constructor(
     private readonly store: TaskStore,
     private readonly logsDir: string,
     private readonly limits: LogLimits,
+    private readonly options: CapOptions = { holes: false },
   ) {}
 
   /** Whether the log grew between the last two looks: a busy writer is looked at more often. */
@@ -45,8 +53,11 @@ export class LogKeeper {
   }
 
   /**
-   * Cuts a task's log to the cap if it has grown past it. Never throws: a log that cannot be cut now
-   * is tried again at the next look, and the task itself is never disturbed.
+   * Cuts a task's log to the cap if what it keeps has grown past it. Never throws: a log that cannot be
+   * cut now is tried again at the next look, and the task itself is never disturbed.
+   *
+   * A punched cut is recorded in the store before the hole is punched: a reader in between skips bytes
+   * that are about to go, never reads a hole as output.
    */
   cap(id: string): void {
     const path = logPath(this.logsDir, id);
@@ -54,10 +65,29 @@ export class LogKeeper {
       const size = statSync(path).size;
       this.looks.set(id, { size, growing: size !== this.looks.get(id)?.size });
       if (size <= this.limits.maxLogBytes) return;
+      if (this.punching.has(id)) {
+        this.lookAgain.add(id);
+        return;
+      }
       const row = this.store.get(id);
       if (row === undefined) return;
-      const layout = cutLog(path, this.limits.maxLogBytes, layoutOf(row));
-      if (layout !== null) this.store.setLogLayout(id, layout);
+      const layout = layoutOf(row);
+      const byHoles = this.options.holes && (layout.headBytes === null || layout.punched);
+      if (!byHoles) {
+        const cut = cutLog(path, this.limits.maxLogBytes, layout);
+        if (cut !== null) this.store.setLogLayout(id, cut);
+        return;
+      }
+      const next = planPunch(path, this.limits.maxLogBytes, layout);
+      if (next === null || next.headBytes === null) return;
+      this.store.setLogLayout(id, next);
+      this.punching.add(id);
+      punchHole(path, next.headBytes, next.droppedBytes)
+        .catch((error: unknown) => this.options.onError?.(id, error as Error))
+        .finally(() => {
+          this.punching.delete(id);
+          if (this.lookAgain.delete(id)) this.cap(id);
+        });
     } catch {
       // no log yet, or it vanished: nothing to cap
     }
@@ -99,11 +129,8 @@ export class LogKeeper {
     return readdirSync(this.logsDir).reduce((sum, name) => sum + this.fileBytes(join(this.logsDir, name)), 0);
   }
 
+  /** What a file costs on disk: a punched log costs its kept bytes, not its size. */
   private fileBytes(path: string): number {
-    try {
-      return statSync(path).size;
-    } catch {
-      return 0;
-    }
+    return diskBytes(path);
   }
 }

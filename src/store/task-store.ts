@@ -37,6 +37,7 @@ export interface TaskFilter {
 export interface LogLayoutRow {
   headBytes: number | null;
   droppedBytes: number;
+  punched: boolean;
 }
 
 /**
@@ -100,7 +101,8 @@ export class TaskStore {
          ORDER BY ended_at DESC LIMIT 10`,
       ),
       layout: db.prepare(
-        'UPDATE tasks SET log_head_bytes = @headBytes, log_dropped_bytes = @droppedBytes WHERE id = @id',
+        `UPDATE tasks SET log_head_bytes = @headBytes, log_dropped_bytes = @droppedBytes,
+           log_punched = @punched WHERE id = @id`,
       ),
       remove: db.prepare("DELETE FROM tasks WHERE id = ? AND status NOT IN ('queued', 'working')"),
       logRemoved: db.prepare('UPDATE tasks SET log_removed = 1 WHERE id = ?'),
@@ -209,7 +211,7 @@ export class TaskStore {
   }
 
   setLogLayout(id: string, layout: LogLayoutRow): void {
-    this.statements.layout.run({ id, ...layout });
+    this.statements.layout.run({ id, ...layout, punched: layout.punched ? 1 : 0 });
   }
 
   /** Deletes an ended task's record; false if it is still running or unknown. */
