@@ -153,7 +153,7 @@ export class Backburner {
         MAX_CPU_SECONDS,
       ),
     };
-    const decision = this.checkPolicy(command);
+    const decision = this.checkPolicy(command, Object.keys(extraEnv));
     if (!decision.allowed) {
       recordRefusal(this.paths.root, { command, cwd, decision });
       throw new BackburnerError('COMMAND_REFUSED', decision.message);
@@ -280,8 +280,8 @@ export class Backburner {
   }
 
   /** Whether `command` may run under this caller's policy (its variables and the policy file, read afresh). */
-  checkPolicy(command: string): Decision {
-    return decide(command, loadPolicy(this.env, this.paths.root));
+  checkPolicy(command: string, envNames: readonly string[] = []): Decision {
+    return decide(command, loadPolicy(this.env, this.paths.root), { envNames });
   }
 
   /** The working tasks, newest first, straight from the store: for watchers that poll. */
@@ -477,8 +477,13 @@ function parseListCursor(cursor: unknown): { createdAt: number; id: string } | u
 }
 
 /** The caller's environment, as the task inherits it (strings only). */
+/** backburner's own secrets, which no task needs: the HTTP server's bearer token. */
+const OWN_SECRETS = new Set(['BACKBURNER_TOKEN']);
+
+/** The caller's environment for a task, without backburner's own secrets. */
 function inheritedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) copy[key] = value;
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && !OWN_SECRETS.has(key)) copy[key] = value;
   return copy;
 }

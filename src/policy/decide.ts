@@ -1,4 +1,5 @@
-import { extractCommands } from './shell-commands.js';
+import { isSensitiveVariable } from './environment.js';
+import { extractCommands, type Assignment } from './shell-commands.js';
 import type { Policy, Rule } from './rules.js';
 
 export interface Decision {
@@ -20,7 +21,7 @@ const TRANSPARENT = new Set([
   'mksh',
   'ash',
   'yash',
-  'fish',
+  'posh',
   'eval',
   'env',
   'nohup',
@@ -29,7 +30,6 @@ const TRANSPARENT = new Set([
   'ionice',
   'exec',
   'command',
-  'builtin',
   'time',
   'stdbuf',
   'setsid',
@@ -47,12 +47,20 @@ const describe = (rule: Rule): string =>
   `'${rule.pattern.source}' (${rule.source})${rule.reason ? `: ${rule.reason}` : ''}`;
 const quoted = (text: string): string => `'${text.length > 120 ? `${text.slice(0, 117)}...` : text}'`;
 
+/** What a caller asks to run: the line, and the names of the variables its `env` argument sets. */
+export interface RunRequest {
+  envNames?: readonly string[];
+}
+
 /**
  * Decides whether a command line may run. Deny rules are tried against the raw line and against every
- * command the shell would run; allow rules must admit every command. A line that cannot be parsed, or
- * that computes a command name at run time, is refused whenever an allow list is set.
+ * command the shell would run; allow rules must admit every command. Under any rule set, a line that
+ * cannot be parsed as `/bin/sh` reads it, or whose command names are computed at run time or hidden
+ * behind wrapper options the policy does not know, is refused: neither list can be checked against
+ * it. Under an allow list, setting a sensitive variable (PATH, LD_*, ...; `isSensitiveVariable`) in the
+ * line or through `env` is refused unless `allow_env` names it.
  */
-export function decide(line: string, policy: Policy): Decision {
+export function decide(line: string, policy: Policy, request: RunRequest = {}): Decision {
   for (const rule of policy.deny) {
     if (rule.pattern.test(line)) {
       return { allowed: false, rule, message: `command refused: matches deny pattern ${describe(rule)}` };
@@ -60,13 +68,12 @@ export function decide(line: string, policy: Policy): Decision {
   }
   if (policy.allow.length === 0 && policy.deny.length === 0)
     return { allowed: true, message: 'allowed: no policy is set' };
+  const lists = listNames(policy);
   const parsed = extractCommands(line);
   if (!parsed.ok) {
-    if (policy.allow.length === 0)
-      return { allowed: true, message: 'allowed: no deny pattern matches (the line could not be parsed)' };
     return {
       allowed: false,
-      message: `command refused: the line cannot be parsed as a shell command (${parsed.error}), and with an allow list set (BACKBURNER_ALLOW or a policy file) only lines whose every command can be checked may run`,
+      message: `command refused: the line cannot be parsed as /bin/sh (a POSIX shell) reads it (${parsed.error}), and with ${lists} set only lines whose every command can be checked may run`,
     };
   }
   for (const command of parsed.commands) {
@@ -81,23 +88,38 @@ export function decide(line: string, policy: Policy): Decision {
       }
     }
   }
+  for (const command of parsed.commands) {
+    if (command.name !== null) continue;
+    const why =
+      command.unknown !== undefined
+        ? `runs a command the policy cannot find (${command.unknown})`
+        : 'computes its command name at run time';
+    return {
+      allowed: false,
+      part: command.text,
+      message: `command refused: the part ${quoted(command.text)} ${why}, so it cannot be checked against ${lists}`,
+    };
+  }
   if (policy.allow.length === 0) return { allowed: true, message: 'allowed: no deny pattern matches' };
+  const variables: Assignment[] = [
+    ...parsed.assignments,
+    ...(request.envNames ?? []).map((name) => ({ name, text: `env argument ${name}` })),
+  ];
+  const variable = variables.find(
+    (a) => isSensitiveVariable(a.name) && !policy.allowEnv.some((rule) => rule.pattern.test(a.name)),
+  );
+  if (variable !== undefined) {
+    return {
+      allowed: false,
+      part: variable.text,
+      message: `command refused: ${quoted(variable.text)} sets ${variable.name}, which changes what an allowed command runs or loads; with an allow list set it needs an allow_env rule naming it (BACKBURNER_ALLOW_ENV or "allow_env" in the policy file)`,
+    };
+  }
   const sources = [...new Set(policy.allow.map((rule) => rule.source))].join(', ');
   const allowList = `${sources}: ${policy.allow.map((rule) => `'${rule.pattern.source}'`).join(', ')}`;
   for (const command of parsed.commands) {
-    if (
-      command.wraps === true &&
-      command.name !== null &&
-      TRANSPARENT.has(command.name.slice(command.name.lastIndexOf('/') + 1))
-    )
-      continue;
-    if (command.name === null) {
-      return {
-        allowed: false,
-        part: command.text,
-        message: `command refused: the part ${quoted(command.text)} computes its command name at run time, so it cannot be checked against the allow list (${allowList})`,
-      };
-    }
+    const name = command.name as string;
+    if (command.wraps === true && TRANSPARENT.has(name.slice(name.lastIndexOf('/') + 1))) continue;
     if (!policy.allow.some((rule) => rule.pattern.test(command.text))) {
       return {
         allowed: false,
@@ -108,3 +130,6 @@ export function decide(line: string, policy: Policy): Decision {
   }
   return { allowed: true, message: 'allowed: every command matches an allow pattern' };
 }
+
+const listNames = (policy: Policy): string =>
+  policy.allow.length > 0 ? 'an allow list (BACKBURNER_ALLOW or a policy file)' : 'a deny list';

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { scanOptions, WRAPPERS } from './wrappers.js';
 import type shModule from 'mvdan-sh';
 
 type ShNode = Record<string, unknown>;
@@ -18,21 +19,30 @@ function shSyntax(): Syntax {
 export interface ShellCommand {
   /** The command as words (after quote removal); dynamic words keep their source text. */
   text: string;
-  /** The command name, or null when the shell computes it at run time ($cmd, globs, $'...'). */
+  /**
+   * The command name, or null when it cannot be known before the shell runs the line: computed at run
+   * time ($cmd, globs, $(...)), or behind a wrapper option the policy does not know (`unknown`).
+   */
   name: string | null;
   /** The wrappers it was found inside, outermost first ("sudo", "bash -c", "find -exec"...). */
   via: string[];
   /** Set on a wrapper (nohup, env, sh -c, ...) whose wrapped command was found and listed too. */
   wraps?: boolean;
+  /** Why the command cannot be known, when that is not a computed word. */
+  unknown?: string;
 }
 
-export type ParseOutcome = { ok: true; commands: ShellCommand[] } | { ok: false; error: string };
+/** A variable the line sets (or unsets) for some command: environment is policy input. */
+export interface Assignment {
+  name: string;
+  /** The part of the line that sets it, as written. */
+  text: string;
+}
+
+export type ParseOutcome =
+  { ok: true; commands: ShellCommand[]; assignments: Assignment[] } | { ok: false; error: string };
 
 const MAX_DEPTH = 8;
-
-/** Variables that change what a later command name means, or what it loads: kept in the command text. */
-const DANGEROUS_ASSIGNMENTS =
-  /^(PATH|IFS|ENV|BASH_ENV|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|CDPATH|NODE_OPTIONS|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|PERL5LIB|RUBYOPT|LD_\w+|DYLD_\w+)$/;
 
 function nodeType(node: unknown): string {
   return shSyntax().NodeType(node as ShNode);
@@ -44,7 +54,7 @@ const unescape = (value: string): string => value.replace(/\\\n/g, '').replace(/
 interface WordValue {
   /** The value after quote removal, or null when the shell computes it at run time. */
   value: string | null;
-  /** True when an unquoted part could still be expanded (globs, braces, tilde). */
+  /** True when an unquoted part could still be expanded (globs, tilde). */
   expandable: boolean;
 }
 
@@ -55,12 +65,13 @@ function wordValue(word: ShNode): WordValue {
     const type = nodeType(part);
     if (type === 'Lit') {
       const raw = String(part.Value);
-      if (/[*?[{~]/.test(raw.replace(/\\./gs, ''))) expandable = true;
+      if (/[*?[~]/.test(raw.replace(/\\./gs, ''))) expandable = true;
       value += unescape(raw);
     } else if (type === 'SglQuoted') {
-      if (part.Dollar === true) return { value: null, expandable }; // $'...' decodes escapes at run time
-      value += String(part.Value);
+      // POSIX sh has no $'...': dash reads a literal $ followed by a quoted string.
+      value += (part.Dollar === true ? '$' : '') + String(part.Value);
     } else if (type === 'DblQuoted') {
+      if (part.Dollar === true) return { value: null, expandable }; // $"..." is a bash locale string
       for (const inner of part.Parts as ShNode[]) {
         if (nodeType(inner) !== 'Lit') return { value: null, expandable };
         value += String(inner.Value).replace(/\\([\\"$`\n])/g, (_, c: string) => (c === '\n' ? '' : c));
@@ -72,18 +83,23 @@ function wordValue(word: ShNode): WordValue {
   return { value, expandable };
 }
 
-/** The source text of a word, for showing dynamic words as written. */
+/** The source text of a node, for showing dynamic words as written. */
 function source(line: string, node: ShNode): string {
   const pos = (node.Pos as () => { Offset: () => number })().Offset();
   const end = (node.End as () => { Offset: () => number })().Offset();
   return line.slice(pos, end);
 }
 
-/** Parses a command line and lists every command it would run, wrappers unwrapped. */
+/**
+ * Parses a command line in the POSIX dialect of `/bin/sh` (dash on Debian and Ubuntu), which is the
+ * shell that runs every task, and lists every command it would run, wrappers unwrapped, and every
+ * variable it sets. Bash-only syntax (`[[`, `<(...)`, `|&`, `function`) is a parse error here, as it is
+ * for dash: a line is judged by the shell that will run it (ADR 0009).
+ */
 export function extractCommands(line: string): ParseOutcome {
-  const commands: ShellCommand[] = [];
+  const found: Found = { commands: [], assignments: [] };
   try {
-    collect(line, [], 0, commands);
+    collect(line, [], 0, found);
   } catch (error) {
     const message =
       typeof (error as { Error?: unknown }).Error === 'function'
@@ -91,118 +107,88 @@ export function extractCommands(line: string): ParseOutcome {
         : (error as Error).message;
     return { ok: false, error: message };
   }
-  return { ok: true, commands };
+  return { ok: true, ...found };
 }
 
-function collect(line: string, via: string[], depth: number, into: ShellCommand[]): void {
+interface Found {
+  commands: ShellCommand[];
+  assignments: Assignment[];
+}
+
+/** `${NAME=...}` and `${NAME:=...}` assign NAME when it is unset (or empty). */
+const PARAM_ASSIGN = /^\$\{([A-Za-z_]\w*):?=/;
+/** Assignments inside `$((...))`: NAME = ..., NAME += ..., NAME <<= ... (not ==). */
+const ARITH_ASSIGN = /([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)/g;
+
+function collect(line: string, via: string[], depth: number, found: Found): void {
   if (depth > MAX_DEPTH) throw new Error(`commands nested more than ${MAX_DEPTH} wrappers deep`);
-  const file = shSyntax().NewParser().Parse(line, 'command');
-  shSyntax().Walk(file, (node) => {
+  const sh = shSyntax();
+  const file = sh.NewParser(sh.Variant(sh.LangPOSIX)).Parse(line, 'command');
+  sh.Walk(file, (node) => {
     if (node === null) return true;
     const type = nodeType(node);
-    if (type === 'CallExpr') callExpr(line, node, via, depth, into);
-    else if (type === 'DeclClause') declClause(line, node, via, into);
+    if (type === 'CallExpr') callExpr(line, node, via, depth, found);
+    else if (type === 'DeclClause') declClause(line, node, found);
+    else if (type === 'WordIter') assign(found, String((node.Name as ShNode).Value), source(line, node));
+    else if (type === 'ParamExp') {
+      const text = source(line, node);
+      const name = PARAM_ASSIGN.exec(text)?.[1];
+      if (name !== undefined) assign(found, name, text);
+    } else if (type === 'ArithmExp' || type === 'ArithmCmd') {
+      const text = source(line, node);
+      for (const match of text.matchAll(ARITH_ASSIGN)) assign(found, match[1] as string, text);
+    }
     return true;
   });
 }
 
-function dangerousAssignments(line: string, assigns: ShNode[]): string[] {
-  return assigns
-    .filter((assign) => DANGEROUS_ASSIGNMENTS.test(String((assign.Name as ShNode | null)?.Value ?? '')))
-    .map((assign) => source(line, assign));
-}
+const assign = (found: Found, name: string, text: string): void => {
+  found.assignments.push({ name, text });
+};
 
-function declClause(line: string, node: ShNode, via: string[], into: ShellCommand[]): void {
-  // export/declare/local/readonly: only a change of PATH and the like matters to the policy.
-  const risky = dangerousAssignments(
-    line,
-    (node.Args as ShNode[]).filter((arg) => arg.Name !== null),
-  );
-  if (risky.length > 0)
-    into.push({
-      text: `${String(node.Variant ? (node.Variant as ShNode).Value : 'export')} ${risky.join(' ')}`,
-      name: null,
-      via,
-    });
-}
-
-function callExpr(line: string, node: ShNode, via: string[], depth: number, into: ShellCommand[]): void {
-  const assigns = dangerousAssignments(line, node.Assigns as ShNode[]);
-  const args = node.Args as ShNode[];
-  if (args.length === 0) {
-    if (assigns.length > 0) into.push({ text: assigns.join(' '), name: null, via });
-    return;
+function declClause(line: string, node: ShNode, found: Found): void {
+  for (const arg of node.Args as ShNode[]) {
+    const name = (arg.Name as ShNode | null)?.Value;
+    if (name !== undefined && name !== null) assign(found, String(name), source(line, arg));
   }
+}
+
+function callExpr(line: string, node: ShNode, via: string[], depth: number, found: Found): void {
+  const assigns = (node.Assigns as ShNode[]).map((a) => ({
+    name: String((a.Name as ShNode | null)?.Value ?? ''),
+    text: source(line, a),
+  }));
+  for (const a of assigns) assign(found, a.name, a.text);
+  const args = node.Args as ShNode[];
+  if (args.length === 0) return; // assignments alone: judged as assignments
   const words = args.map((word) => ({ ...wordValue(word), source: source(line, word) }));
   const argv = words.map((word) => word.value ?? word.source);
   const first = words[0];
   const name = first === undefined || first.value === null || first.expandable ? null : first.value;
-  const command: ShellCommand = { text: [...assigns, ...argv].join(' '), name, via };
-  into.push(command);
-  if (name !== null && unwrap(name, words, via, depth, into)) command.wraps = true;
+  const command: ShellCommand = { text: argv.join(' '), name, via };
+  found.commands.push(command);
+  if (name !== null && unwrap(name, words, via, depth, found)) command.wraps = true;
 }
 
-interface Word {
-  value: string | null;
+interface Word extends WordValue {
   source: string;
 }
 
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'fish']);
-/** Wrappers whose options take a value, so that the value is not mistaken for the wrapped command. */
-const OPTION_ARGS: Record<string, Set<string>> = {
-  env: new Set(['-u', '--unset', '-C', '--chdir', '-S', '--split-string']),
-  nice: new Set(['-n', '--adjustment']),
-  ionice: new Set(['-c', '-n', '-p', '--class', '--classdata']),
-  timeout: new Set(['-s', '--signal', '-k', '--kill-after']),
-  sudo: new Set([
-    '-u',
-    '-g',
-    '-h',
-    '-p',
-    '-C',
-    '-U',
-    '-r',
-    '-t',
-    '-D',
-    '--user',
-    '--group',
-    '--host',
-    '--prompt',
-    '--chdir',
-  ]),
-  doas: new Set(['-u', '-C']),
-  xargs: new Set([
-    '-I',
-    '-n',
-    '-P',
-    '-d',
-    '-E',
-    '-L',
-    '-s',
-    '-a',
-    '--max-args',
-    '--max-procs',
-    '--delimiter',
-    '--arg-file',
-    '--replace',
-  ]),
-  stdbuf: new Set(['-i', '-o', '-e']),
-  setsid: new Set([]),
-  nohup: new Set([]),
-  exec: new Set(['-a']),
-  command: new Set([]),
-  builtin: new Set([]),
-  time: new Set(['-f', '-o', '--format', '--output']),
-  taskset: new Set([]),
-  chrt: new Set([]),
-  unbuffer: new Set([]),
-  busybox: new Set([]),
-  flock: new Set(['-w', '--timeout', '-E', '--conflict-exit-code']),
-  watch: new Set(['-n', '--interval', '-d']),
-  parallel: new Set(['-j', '--jobs']),
-};
-/** Wrappers that take positional words before the command: how many. */
-const LEADING_WORDS: Record<string, number> = { timeout: 1, taskset: 1, chrt: 1, flock: 1, chroot: 1 };
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'yash', 'posh']);
+const SHELL_FLAGS = new Set('abCeEfhHiklmnprstTuvxBP'.split(''));
+const SHELL_LONG_FLAGS = new Set([
+  '--login',
+  '--noediting',
+  '--noprofile',
+  '--norc',
+  '--posix',
+  '--restricted',
+  '--verbose',
+  '--debugger',
+  '--dump-strings',
+  '--dump-po-strings',
+  '--pretty-print',
+]);
 
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
@@ -210,113 +196,207 @@ const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
  * Finds the command a wrapper runs (sh -c, eval, env, sudo, xargs, find -exec, ...) and collects it too.
  * Returns whether it was a wrapper that wrapped something.
  */
-function unwrap(name: string, words: Word[], via: string[], depth: number, into: ShellCommand[]): boolean {
-  const before = into.length;
-  unwrapInto(name, words, via, depth, into);
-  return into.length > before;
+function unwrap(name: string, words: Word[], via: string[], depth: number, found: Found): boolean {
+  const before = found.commands.length;
+  unwrapInto(name, words, via, depth, found);
+  return found.commands.length > before;
 }
 
-function unwrapInto(name: string, words: Word[], via: string[], depth: number, into: ShellCommand[]): void {
+function unwrapInto(name: string, words: Word[], via: string[], depth: number, found: Found): void {
   const program = basename(name);
   const rest = words.slice(1);
   const dynamic = (what: string): void => {
-    into.push({ text: `${what} <computed at run time>`, name: null, via: [...via, program] });
+    found.commands.push({ text: `${what} <computed at run time>`, name: null, via: [...via, program] });
   };
-  const nested = (payload: string, wrapper: string): void =>
-    collect(payload, [...via, wrapper], depth + 1, into);
+  const unknown = (reason: string): void => {
+    found.commands.push({
+      text: `${program} ${rest.map((w) => w.source).join(' ')}`,
+      name: null,
+      via: [...via, program],
+      unknown: reason,
+    });
+  };
+  const nested = (payload: string | null, wrapper: string): void => {
+    if (payload === null) dynamic(wrapper);
+    else collect(payload, [...via, wrapper], depth + 1, found);
+  };
 
-  if (SHELLS.has(program)) {
-    const flag = rest.findIndex((word) => word.value !== null && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(word.value));
-    if (flag === -1) return; // a script file or stdin: not a command line we can see
-    const payload = rest[flag + 1];
-    if (payload === undefined) return;
-    if (payload.value === null) dynamic(`${program} -c`);
-    else nested(payload.value, `${program} -c`);
-    return;
-  }
-  if (program === 'eval') {
-    if (rest.some((word) => word.value === null)) dynamic('eval');
-    else nested(rest.map((word) => word.value).join(' '), 'eval');
-    return;
-  }
-  if (program === 'alias') {
-    for (const word of rest) {
-      const value = word.value;
-      if (value === null) dynamic('alias');
-      else if (value.includes('=')) nested(value.slice(value.indexOf('=') + 1), 'alias');
-    }
-    return;
-  }
-  if (program === 'find') {
-    for (let i = 0; i < rest.length; i++) {
-      const flag = rest[i]?.value;
-      if (flag !== '-exec' && flag !== '-execdir' && flag !== '-ok' && flag !== '-okdir') continue;
-      const end = rest.findIndex((word, j) => j > i && (word.value === ';' || word.value === '+'));
-      const inner = rest.slice(i + 1, end === -1 ? undefined : end);
-      pushWrapped(inner, [...via, `find ${flag}`], depth, into);
-      if (end === -1) break;
-      i = end;
-    }
-    return;
-  }
-  if (program === 'env' && rest.some((word) => word.value === '-S' || word.value === '--split-string')) {
-    const index = rest.findIndex((word) => word.value === '-S' || word.value === '--split-string');
-    const payload = rest[index + 1];
-    if (payload?.value === null || payload === undefined) dynamic('env -S');
-    else nested(payload.value, 'env -S');
-    return;
-  }
-  if (program === 'watch' || program === 'flock') {
-    const commandFlag = rest.findIndex((word) => word.value === '-c' || word.value === '--command');
-    if (program === 'flock' && commandFlag !== -1) {
-      const payload = rest[commandFlag + 1];
-      if (payload?.value === null || payload === undefined) dynamic('flock -c');
-      else nested(payload.value, 'flock -c');
+  if (SHELLS.has(program)) return shellPayload(program, rest, nested, unknown);
+  switch (program) {
+    case 'eval':
+      return nested(rest.some((w) => w.value === null) ? null : rest.map((w) => w.value).join(' '), 'eval');
+    case 'trap':
+      // trap ACTION CONDITION...: the action is a command line, run later by this shell.
+      if (rest.length >= 2 && rest[0]?.value !== '-') nested(rest[0]?.value ?? null, 'trap');
       return;
-    }
-    if (program === 'watch') {
-      const inner = skipOptions(program, rest);
-      if (inner.some((word) => word.value === null)) dynamic('watch');
-      else if (inner.length > 0) nested(inner.map((word) => word.value).join(' '), 'watch');
+    case 'alias':
+      for (const word of rest) {
+        if (word.value === null) dynamic('alias');
+        else if (word.value.includes('=')) nested(word.value.slice(word.value.indexOf('=') + 1), 'alias');
+      }
       return;
+    case 'export':
+    case 'readonly':
+    case 'local':
+    case 'unset':
+      for (const word of rest) {
+        const match = /^([A-Za-z_]\w*)(=|$)/.exec(word.value ?? '');
+        if (match !== null && (match[2] === '=' || program === 'unset'))
+          assign(found, match[1] as string, word.source);
+        else if (word.value === null) assign(found, '<computed>', word.source);
+      }
+      return;
+    case 'read':
+    case 'getopts':
+      // read [-r] NAME...; getopts OPTSTRING NAME: both set variables from input.
+      for (const word of program === 'read' ? rest : rest.slice(1)) {
+        if (word.value === null) assign(found, '<computed>', word.source);
+        else if (!word.value.startsWith('-')) assign(found, word.value, `${program} ${word.source}`);
+      }
+      return;
+    case 'find':
+      return findExec(rest, via, depth, found);
+    case 'busybox':
+      // busybox APPLET ARGS: the applet is the command.
+      return pushWrapped(rest, [...via, program], depth, found);
+    case 'su':
+    case 'runuser':
+    case 'script':
+      return commandOption(rest, nested, program);
+    case 'parallel': {
+      const scan = scanOptions(
+        program,
+        PARALLEL,
+        rest.map((w) => w.value),
+      );
+      if (!scan.ok) return unknown(scan.reason);
+      const inner = rest.slice(scan.rest);
+      const end = inner.findIndex((w) => w.value !== null && /^:::+$/.test(w.value));
+      const command = inner.slice(0, end === -1 ? undefined : end);
+      return nested(
+        command.some((w) => w.value === null) ? null : command.map((w) => w.value).join(' '),
+        'parallel',
+      );
     }
   }
-  const optionArgs = OPTION_ARGS[program];
-  if (optionArgs === undefined && LEADING_WORDS[program] === undefined) return; // not a wrapper
-  let inner = skipOptions(program, rest);
-  if (program === 'env')
-    inner = inner.slice(inner.findIndex((word) => word.value === null || !/^\w+=/.test(word.value)));
-  inner = inner.slice(LEADING_WORDS[program] ?? 0);
-  if (
-    inner.length === 0 ||
-    (program === 'env' && inner.every((word) => word.value !== null && /^\w+=/.test(word.value)))
-  )
+  const spec = WRAPPERS[program];
+  if (spec === undefined) return; // not a wrapper
+  // An assignment word (env's NAME=VALUE) is never an option, even when its value is computed.
+  const values = rest.map((w) => (w.value === null && /^[A-Za-z_]\w*=/.test(w.source) ? w.source : w.value));
+  const scan = scanOptions(program, spec, values);
+  if (!scan.ok) return unknown(scan.reason);
+  if (scan.options.some((o) => spec.noCommand?.includes(o.option) === true)) return;
+  for (const option of scan.options) {
+    // An empty environment has no PATH: the wrapped command is then looked up in the default path.
+    if (program === 'env' && ['-i', '--ignore-environment', '-'].includes(option.option))
+      assign(found, 'PATH', `env ${option.option} (clears PATH)`);
+    if (program === 'env' && (option.option === '-u' || option.option === '--unset'))
+      assign(found, option.value ?? '', `env ${option.option} ${option.value ?? ''}`);
+  }
+  const line = scan.options.find((o) => spec.commandLine?.includes(o.option) === true);
+  let inner = rest.slice(scan.rest);
+  if (spec.assignments === true) {
+    let k = 0;
+    while (k < inner.length && /^[A-Za-z_]\w*=/.test(inner[k]?.value ?? inner[k]?.source ?? '')) {
+      const word = inner[k] as Word;
+      assign(found, word.source.slice(0, word.source.indexOf('=')), word.source);
+      k++;
+    }
+    inner = inner.slice(k);
+  }
+  if (line !== undefined) {
+    // env -S splits its string by its own rules, not the shell's: only plain words are read as a line.
+    const plain = program !== 'env' || /^[\w\s./=:,+@%-]*$/.test(line.value ?? '');
+    const words = inner.map((w) => w.value);
+    if (!plain || words.includes(null)) return dynamic(`${program} ${line.option}`);
+    return nested([line.value, ...words].join(' '), `${program} ${line.option}`);
+  }
+  inner = inner.slice(spec.leading ?? 0);
+  if (program === 'flock' && (inner[0]?.value === '-c' || inner[0]?.value === '--command'))
+    return nested(inner[1]?.value ?? null, 'flock -c');
+  if (inner.length === 0) {
+    if (spec.defaultCommand !== undefined)
+      found.commands.push({ text: spec.defaultCommand, name: spec.defaultCommand, via: [...via, program] });
     return;
-  pushWrapped(inner, [...via, program], depth, into);
+  }
+  if (program === 'watch' && !scan.options.some((o) => o.option === '-x' || o.option === '--exec'))
+    return nested(inner.some((w) => w.value === null) ? null : inner.map((w) => w.value).join(' '), 'watch');
+  pushWrapped(inner, [...via, program], depth, found);
 }
 
-function skipOptions(program: string, words: Word[]): Word[] {
-  const takesValue = OPTION_ARGS[program] ?? new Set<string>();
+const PARALLEL = { valued: ['-j', '--jobs'], flags: ['-k', '--keep-order'] };
+
+/**
+ * A shell's options, read as dash and bash read them: with `-c` (alone or in a cluster, anywhere among
+ * the options), the first word after the options is the command line. Without it the shell runs a
+ * script file or its input, which the policy cannot see: the shell itself must then be allowed.
+ */
+function shellPayload(
+  program: string,
+  rest: Word[],
+  nested: (payload: string | null, wrapper: string) => void,
+  unknown: (reason: string) => void,
+): void {
+  let command = false;
   let i = 0;
-  while (i < words.length) {
-    const value = words[i]?.value;
-    if (value === null || value === undefined || !value.startsWith('-') || value === '-') break;
-    if (value === '--') {
+  for (; i < rest.length; i++) {
+    const word = rest[i]?.value;
+    if (word === null || word === undefined) return unknown(`${program}: an argument computed at run time`);
+    if (word === '--' || word === '-') {
       i++;
       break;
     }
-    i += takesValue.has(value) ? 2 : 1;
+    if (word.startsWith('--')) {
+      if (word === '--rcfile' || word === '--init-file') i++;
+      else if (!SHELL_LONG_FLAGS.has(word))
+        return unknown(`${program}: an option it does not know, '${word}'`);
+      continue;
+    }
+    if (!/^[-+]/.test(word)) break;
+    for (const flag of word.slice(1)) {
+      if (flag === 'c') command = true;
+      else if (flag === 'o' || flag === 'O') i++;
+      else if (!SHELL_FLAGS.has(flag)) return unknown(`${program}: an option it does not know, '-${flag}'`);
+    }
   }
-  return words.slice(i);
+  if (!command) return;
+  if (i >= rest.length) return;
+  nested(rest[i]?.value ?? null, `${program} -c`);
+}
+
+/** `su -c LINE`, `script -c LINE`: a command line given to an option, wherever it stands. */
+function commandOption(
+  rest: Word[],
+  nested: (payload: string | null, wrapper: string) => void,
+  program: string,
+): void {
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]?.value ?? '';
+    if (word === '-c' || word === '--command') nested(rest[i + 1]?.value ?? null, `${program} -c`);
+    else if (word.startsWith('--command=')) nested(word.slice('--command='.length), `${program} -c`);
+    else if (/^-[a-zA-Z]*c$/.test(word)) nested(rest[i + 1]?.value ?? null, `${program} -c`);
+  }
+}
+
+function findExec(rest: Word[], via: string[], depth: number, found: Found): void {
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]?.value;
+    if (flag !== '-exec' && flag !== '-execdir' && flag !== '-ok' && flag !== '-okdir') continue;
+    const end = rest.findIndex((word, j) => j > i && (word.value === ';' || word.value === '+'));
+    const inner = rest.slice(i + 1, end === -1 ? undefined : end);
+    pushWrapped(inner, [...via, `find ${flag}`], depth, found);
+    if (end === -1) break;
+    i = end;
+  }
 }
 
 /** A command given as separate words to a wrapper (sudo cmd args, xargs cmd, find -exec cmd {} ;). */
-function pushWrapped(words: Word[], via: string[], depth: number, into: ShellCommand[]): void {
+function pushWrapped(words: Word[], via: string[], depth: number, found: Found): void {
   const [first] = words;
   if (first === undefined) return;
   const argv = words.map((word) => word.value ?? word.source);
-  const name = first.value === null || /[*?[{~]/.test(first.source) ? null : first.value;
+  const name = first.value === null || first.expandable ? null : first.value;
   const command: ShellCommand = { text: argv.join(' '), name, via };
-  into.push(command);
-  if (name !== null && unwrap(name, words, via, depth, into)) command.wraps = true;
+  found.commands.push(command);
+  if (name !== null && unwrap(name, words, via, depth, found)) command.wraps = true;
 }

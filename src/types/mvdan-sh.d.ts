@@ -10,6 +10,10 @@ declare module 'mvdan-sh' {
     NewParser(...options: unknown[]): ShParser;
     Walk(node: ShNode, visit: (node: ShNode | null) => boolean): void;
     NodeType(node: ShNode): string;
+    /** A parser option: the shell dialect to parse. */
+    Variant(language: unknown): unknown;
+    LangPOSIX: unknown;
+    LangBash: unknown;
   }
   const sh: { syntax: ShSyntax };
   export default sh;
