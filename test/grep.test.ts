@@ -50,6 +50,10 @@ describe('grep over a large log: block skipping gives exactly what line-by-line 
     [/line 4999[0-9]\b/, 0],
     [/(?<=ERROR )needle/, 0],
     [/NEEDLE/i, 0],
+    // A {n} quantifier: its digits are not text every match contains (they were once taken for it).
+    [/line 1{3}0 /, 0],
+    [/needle-[0-9]{5}/, 0],
+    [/[A-Z]{3,100}/, 0],
   ] as const) {
     it(`${pattern} with ${context} lines of context`, async () => {
       const view = await readOutput(path, UNCUT, request(pattern, context));

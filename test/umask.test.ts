@@ -23,6 +23,8 @@ describe("a task's umask", () => {
         assert.equal(task.status, 'completed');
         assert.equal(task.output, `0${umask}`);
         assert.equal(statSync(file).mode & 0o777, mode);
+        // backburner's own status file is owner-only whatever the task's umask.
+        assert.equal(statSync(join(home.path, 'logs', `${task.task_id}.exit`)).mode & 0o777, 0o600);
       } finally {
         await mcp.close();
       }

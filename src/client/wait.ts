@@ -45,21 +45,27 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
       stop();
       resolve(rows);
     };
-    const onAbort = (): void => finish(rows());
+    /** Runs `step`, turning a failure (a task deleted meanwhile) into the wait's answer, never a throw. */
+    const guarded =
+      (step: () => void) =>
+      (): void => {
+        try {
+          step();
+        } catch (error) {
+          stop();
+          reject(error as Error);
+        }
+      };
+    const onAbort = guarded(() => finish(rows()));
     const rows = (): TaskRow[] => ids.map(read);
     const satisfied = (current: TaskRow[]): boolean => {
       const ended = current.filter((row) => isTerminal(row.status)).length;
       return mode === 'any' ? ended > 0 : ended === current.length;
     };
-    function check(): void {
-      try {
-        const current = rows();
-        if (satisfied(current)) finish(current);
-      } catch (error) {
-        stop();
-        reject(error as Error);
-      }
-    }
+    const check = guarded(() => {
+      const current = rows();
+      if (satisfied(current)) finish(current);
+    });
     function onEnded(task: TaskRow): void {
       if (ids.includes(task.id)) check();
     }
@@ -67,18 +73,21 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
     events.on('disconnected', check);
     signal?.addEventListener('abort', onAbort);
     timers.push(setInterval(check, SAFETY_CHECK_MS));
-    timers.push(setTimeout(() => finish(rows()), timeoutMs));
+    timers.push(setTimeout(guarded(() => finish(rows())), timeoutMs));
     if (onProgress !== undefined) {
       timers.push(
-        setInterval(() => {
-          const current = rows();
-          onProgress({
-            elapsedSeconds: Math.round((Date.now() - started) / 1000),
-            totalSeconds: Math.round(timeoutMs / 1000),
-            ended: current.filter((row) => isTerminal(row.status)).length,
-            of: current.length,
-          });
-        }, PROGRESS_EVERY_MS),
+        setInterval(
+          guarded(() => {
+            const current = rows();
+            onProgress({
+              elapsedSeconds: Math.round((Date.now() - started) / 1000),
+              totalSeconds: Math.round(timeoutMs / 1000),
+              ended: current.filter((row) => isTerminal(row.status)).length,
+              of: current.length,
+            });
+          }),
+          PROGRESS_EVERY_MS,
+        ),
       );
     }
     check();

@@ -199,6 +199,15 @@ function requiredLiteral(pattern: RegExp): Buffer | null {
       if (char === ']') inClass = false;
       continue;
     }
+    if (char === '{') {
+      // A {n,m} quantifier: its digits are not text of the match.
+      const close = source.indexOf('}', i);
+      if (close !== -1 && /^\{\d*,?\d*\}$/.test(source.slice(i, close + 1))) {
+        run = '';
+        i = close;
+        continue;
+      }
+    }
     if (char === '[') inClass = true;
     if (char === '(') depth++;
     if (char === ')') depth--;

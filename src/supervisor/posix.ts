@@ -27,6 +27,8 @@ const WRAPPER = [
   'else',
   '  echo "backburner: could not apply the resource limits on this system" >&2; s=125',
   'fi',
+  // The status file is backburner's, not the command's: owner-only, whatever the caller's umask.
+  'umask 077',
   'printf "%s\\n" "$s" > "$2.tmp" && mv -f "$2.tmp" "$2"',
 ].join('\n');
 
