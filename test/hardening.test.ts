@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
+import { waitFor } from './helpers/wait-for.js';
 
 describe('defects found from outside, each pinned', () => {
   let home: TestHome;
@@ -40,5 +44,63 @@ describe('defects found from outside, each pinned', () => {
     assert.match(answer.content[0]?.text ?? '', new RegExp(done.task_id));
     await mcp.ok('cancel_task', { task_id: running.task_id });
     assert.equal((await mcp.ok<Task>('task_status', { task_id: running.task_id })).status, 'cancelled');
+  });
+});
+
+describe('the HTTP token, created by several processes at once', () => {
+  it('is one token that every process returns and the file holds', async () => {
+    const home = makeHome();
+    try {
+      const tokenModule = new URL('../src/mcp/http/token.js', import.meta.url).href;
+      // Every process waits at a gate, so that all of them look for the token at the same moment.
+      const gate = join(home.path, 'go');
+      const script = [
+        `import { existsSync } from 'node:fs';`,
+        `import { loadOrCreateToken } from ${JSON.stringify(tokenModule)};`,
+        `process.stdout.write('ready\\n');`,
+        `while (!existsSync(${JSON.stringify(gate)}));`,
+        `process.stdout.write(loadOrCreateToken(${JSON.stringify(home.path)}, {}));`,
+      ].join('\n');
+      const children = Array.from({ length: 8 }, () => {
+        let out = '';
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        const done = new Promise<string>((resolve) =>
+          child.once('exit', () => resolve(out.replace('ready\n', ''))),
+        );
+        return { ready: () => out.startsWith('ready'), done };
+      });
+      await waitFor('every process at the gate', () => children.every((child) => child.ready()));
+      writeFileSync(gate, '');
+      const tokens = await Promise.all(children.map((child) => child.done));
+      const stored = readFileSync(join(home.path, 'http-token'), 'utf8').trim();
+      assert.deepEqual(new Set(tokens), new Set([stored]));
+      assert.deepEqual(
+        readdirSync(home.path).filter((name) => name.startsWith('http-token.')),
+        [],
+        'no drafts left',
+      );
+    } finally {
+      await home.cleanup();
+    }
+  });
+});
+
+describe('the audit log', () => {
+  it('is rotated past 1 MiB, so that refusals an agent causes at will cannot fill the disk', async () => {
+    const home = makeHome({ BACKBURNER_DENY: 'forbidden' });
+    const mcp = await connectMcp(home);
+    try {
+      const audit = join(home.path, 'audit.log');
+      writeFileSync(audit, `${'{"old":"entry"}\n'.repeat(70_000)}`, { mode: 0o600 }); // about 1.1 MiB
+      assert.match(await mcp.error('start_task', { command: 'echo forbidden' }), /deny pattern/);
+      assert.equal(statSync(`${audit}.1`).size, 70_000 * 16, 'the old log is kept whole, once');
+      const entries = readFileSync(audit, 'utf8').trim().split('\n');
+      assert.equal(entries.length, 1);
+      assert.equal((JSON.parse(entries[0] ?? '{}') as { command?: string }).command, 'echo forbidden');
+    } finally {
+      await mcp.close();
+      await home.cleanup();
+    }
   });
 });

@@ -101,6 +101,30 @@ describe('serve --http', () => {
     assert.ok(local.headers.get('mcp-session-id'));
   });
 
+  it('refuses a body past 4 MiB with 413, whether its length is declared or streamed, and goes on serving', async () => {
+    const huge = { ...INITIALIZE, params: { ...INITIALIZE.params, padding: 'x'.repeat(5 * 1024 * 1024) } };
+    const declared = await post(server.url, { authorization: `Bearer ${token}` }, huge);
+    assert.equal(declared.status, 413);
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 6; i++) controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(streamed.status, 413);
+    assert.equal((await post(server.url, { authorization: `Bearer ${token}` })).status, 200);
+  });
+
   it('serves only /mcp', async () => {
     const other = await post(server.url.replace(/\/mcp$/, '/other'), { authorization: `Bearer ${token}` });
     assert.equal(other.status, 404);

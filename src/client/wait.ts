@@ -46,16 +46,14 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
       resolve(rows);
     };
     /** Runs `step`, turning a failure (a task deleted meanwhile) into the wait's answer, never a throw. */
-    const guarded =
-      (step: () => void) =>
-      (): void => {
-        try {
-          step();
-        } catch (error) {
-          stop();
-          reject(error as Error);
-        }
-      };
+    const guarded = (step: () => void) => (): void => {
+      try {
+        step();
+      } catch (error) {
+        stop();
+        reject(error as Error);
+      }
+    };
     const onAbort = guarded(() => finish(rows()));
     const rows = (): TaskRow[] => ids.map(read);
     const satisfied = (current: TaskRow[]): boolean => {
@@ -73,7 +71,12 @@ export function waitForTasks(request: WaitRequest): Promise<TaskRow[]> {
     events.on('disconnected', check);
     signal?.addEventListener('abort', onAbort);
     timers.push(setInterval(check, SAFETY_CHECK_MS));
-    timers.push(setTimeout(guarded(() => finish(rows())), timeoutMs));
+    timers.push(
+      setTimeout(
+        guarded(() => finish(rows())),
+        timeoutMs,
+      ),
+    );
     if (onProgress !== undefined) {
       timers.push(
         setInterval(

@@ -1,5 +1,5 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { diskBytes, punchHole } from './hole-punch.js';
 import { cutLog, layoutOf, planPunch } from './log-cap.js';
 import { exitStatusPath, logPath } from './logs.js';
@@ -125,8 +125,17 @@ export class LogKeeper {
     rmSync(exitStatusPath(this.logsDir, id), { force: true });
   }
 
+  /** What the quota counts: every log and status file, and the audit log with its older generation. */
   private logsBytes(): number {
-    return readdirSync(this.logsDir).reduce((sum, name) => sum + this.fileBytes(join(this.logsDir, name)), 0);
+    const home = dirname(this.logsDir);
+    const audit = ['audit.log', 'audit.log.1'].reduce(
+      (sum, name) => sum + this.fileBytes(join(home, name)),
+      0,
+    );
+    return readdirSync(this.logsDir).reduce(
+      (sum, name) => sum + this.fileBytes(join(this.logsDir, name)),
+      audit,
+    );
   }
 
   /** What a file costs on disk: a punched log costs its kept bytes, not its size. */

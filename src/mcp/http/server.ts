@@ -15,7 +15,9 @@ import { serveTaskListen, type TaskListenContext } from './task-listen.js';
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 7331;
-export const MCP_PATH = '/mcp';
+/** The largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MCP_PATH = '/mcp';
 
 export interface HttpOptions {
   host: string;
@@ -82,7 +84,8 @@ export async function serveMcpHttp(
         return serveTaskListen(request, (plain) => modern.fetch(plain), options.taskListen);
       },
     },
-    { onerror },
+    // A JSON-RPC message to backburner is kilobytes; a larger body is refused (413) before it is read.
+    { onerror, maxRequestBodySize: MAX_BODY_BYTES },
   );
   const server = createServer((req, res) => {
     handler(req, res).catch((error: unknown) => {

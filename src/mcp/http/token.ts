@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackburnerError } from '../../engine/errors.js';
 
@@ -24,20 +24,39 @@ export function loadOrCreateToken(home: string, env: NodeJS.ProcessEnv = process
     return given.trim();
   }
   const file = tokenFile(home);
+  const stored = readStoredToken(file);
+  if (stored !== null) return stored;
+  // Written whole under a private name, then linked into place: link() fails if another process made
+  // the file first, and then everyone uses that one. Two servers starting at once agree on one token.
+  const token = randomBytes(32).toString('base64url');
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+    return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const winner = readStoredToken(file);
+    if (winner !== null) return winner;
+    renameSync(draft, file); // the file there is too short to be a token: ours replaces it
+    return token;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/** The token kept in the home, or null when there is none (or one too short to use). */
+function readStoredToken(file: string): string | null {
   try {
     const stat = lstatSync(file);
     if (!stat.isFile()) throw new BackburnerError('HOME_UNSAFE', `${file} is not a regular file`);
     if ((stat.mode & 0o077) !== 0) chmodSync(file, 0o600);
     const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length >= MIN_TOKEN_LENGTH) return stored;
+    return stored.length >= MIN_TOKEN_LENGTH ? stored : null;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return null;
   }
-  const token = randomBytes(32).toString('base64url');
-  // 'wx' would refuse to replace a too-short token; the home is ours (0700), so a plain write is safe.
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return token;
 }
 
 /** Compares in constant time (over fixed-length digests), so that timing tells nothing about the token. */
