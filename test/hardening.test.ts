@@ -104,3 +104,32 @@ describe('the audit log', () => {
     }
   });
 });
+
+describe('an agent regular expression with catastrophic backtracking', () => {
+  it('is stopped at its time budget off the event loop, while other calls are answered meanwhile', async () => {
+    const home = makeHome();
+    const mcp = await connectMcp(home, { env: { BACKBURNER_GREP_SECONDS: '2' } });
+    try {
+      const task = await mcp.ok<Task>('start_task', {
+        command: `printf '%s!\\n' ${'a'.repeat(40)}`,
+        wait_seconds: 20,
+      });
+      assert.equal(task.status, 'completed');
+      const slow = mcp.error('task_result', { task_id: task.task_id, grep: '^(a+)+$' });
+      let answered = 0;
+      let settled = false;
+      void slow.finally(() => (settled = true));
+      while (!settled) {
+        await mcp.ok('task_status', { task_id: task.task_id }); // would wait behind a blocked loop
+        if (!settled) answered++;
+      }
+      assert.match(await slow, /grep "\^\(a\+\)\+\$" took more than 2 s over this log and was stopped/);
+      assert.ok(answered >= 5, `other calls were answered while the grep ran (${answered})`);
+      const fine = await mcp.ok<Task>('task_result', { task_id: task.task_id, grep: 'a{3}' });
+      assert.equal(fine.match_count, 1);
+    } finally {
+      await mcp.close();
+      await home.cleanup();
+    }
+  });
+});

@@ -22,6 +22,7 @@ import {
   validateTimeout,
 } from '../engine/validate.js';
 import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
+import { grepOffThread } from '../output/grep-off-thread.js';
 import { readOutput, type OutputView, type ReadRequest } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
@@ -177,7 +178,11 @@ export class Backburner {
   async result(taskId: unknown, options: ResultOptions = {}): Promise<TaskResult> {
     const request = parseReadRequest(options);
     const row = await this.read(taskId);
-    const view = await readOutput(this.logFile(row.id), layoutOf(row), request);
+    const { grep } = request;
+    const view =
+      grep === undefined
+        ? await readOutput(this.logFile(row.id), layoutOf(row), request)
+        : await grepOffThread(this.logFile(row.id), layoutOf(row), { ...request, grep }, this.grepBudgetMs());
     if (row.log_removed === 1)
       view.output = '[the log of this task was removed by the retention policy or the home quota]';
     return { ...this.details(row), ...view };
@@ -303,6 +308,15 @@ export class Backburner {
           .map((row) => row.id)
           .filter((id) => id.startsWith(wanted))
           .slice(0, limit);
+  }
+
+  /** How long one grep may run: BACKBURNER_GREP_SECONDS, default 10 (a 1 GiB log takes under 1 s). */
+  private grepBudgetMs(): number {
+    const text = this.env.BACKBURNER_GREP_SECONDS;
+    const seconds = text === undefined || text.trim() === '' ? 10 : Number(text);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw invalidArgument(`BACKBURNER_GREP_SECONDS must be a positive number of seconds, got '${text}'`);
+    return seconds * 1000;
   }
 
   /**
