@@ -635,7 +635,7 @@ async function main(): Promise<void> {
   const results = `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, seconds: round((Date.now() - started) / 1000), rows }, null, 2)}\n`;
   writeFileSync(file, results);
   // The run docs/performance.md quotes (`npm run bench:report` writes its table from this file).
-  if (only.length === 0) writeFileSync(join(ROOT, 'bench/results/latest.json'), results);
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), results);
   console.log(`\nwritten to ${file} in ${round((Date.now() - started) / 1000)} s`);
 }
 
