@@ -5,23 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Row } from './row.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BEGIN = '<!-- bench:begin (written by npm run bench:report from bench/results/latest.json) -->';
 const END = '<!-- bench:end -->';
-
-interface Row {
-  scenario: string;
-  measured: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  spread?: string;
-  target: string;
-  met: boolean;
-  note?: string;
-}
 
 const results = JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'), 'utf8')) as {
   date: string;

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
+import { diskBytes, punchHole, punchHoleWithProgram } from '../src/store/hole-punch.js';
 
 describe('defects found from outside, each pinned', () => {
   let home: TestHome;
@@ -132,4 +134,40 @@ describe('an agent regular expression with catastrophic backtracking', () => {
       await home.cleanup();
     }
   });
+});
+
+describe('punching a hole in a log', () => {
+  for (const [how, punch] of [
+    ['in-process fallocate(2)', punchHole],
+    ["util-linux's fallocate program (the fallback)", punchHoleWithProgram],
+  ] as const) {
+    it(`${how} frees the middle's blocks and keeps the size and every other byte`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bb-hole-'));
+      try {
+        const path = join(dir, 'log');
+        const bytes = Buffer.alloc(4 * 1024 * 1024, 0x61);
+        bytes.fill(0x62, 3 * 1024 * 1024);
+        writeFileSync(path, bytes);
+        const before = diskBytes(path);
+        await punch(path, 1024 * 1024, 2 * 1024 * 1024);
+        assert.equal(statSync(path).size, bytes.length);
+        assert.ok(diskBytes(path) <= before - 2 * 1024 * 1024, `freed (${before} → ${diskBytes(path)})`);
+        const after = readFileSync(path);
+        assert.ok(
+          after.subarray(0, 1024 * 1024).every((b) => b === 0x61),
+          'the head is intact',
+        );
+        assert.ok(
+          after.subarray(1024 * 1024, 3 * 1024 * 1024).every((b) => b === 0),
+          'the hole reads as zeros',
+        );
+        assert.ok(
+          after.subarray(3 * 1024 * 1024).every((b) => b === 0x62),
+          'the tail is intact',
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

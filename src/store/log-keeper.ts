@@ -20,8 +20,11 @@ export interface SweepReport {
 }
 
 export interface CapOptions {
-  /** Whether the logs' file system can punch holes (`canPunchHoles`); otherwise logs are cut by copying. */
-  holes: boolean;
+  /**
+   * Whether the logs' file system can punch holes (`canPunchHoles`); otherwise logs are cut by copying.
+   * A promise lets the daemon start serving while it is found out; no log is cut until it is known.
+   */
+  holes: boolean | Promise<boolean>;
   /** Told when a hole could not be punched (the log stays readable; its disk use is not freed). */
   onError?: (id: string, error: Error) => void;
 }
@@ -33,15 +36,31 @@ export class LogKeeper {
 
   /** Logs with a hole being punched: one punch at a time per log. */
   private readonly punching = new Set<string>();
-  /** Logs looked at while a punch was under way: looked at again when it is done (a task's last look). */
+  /**
+   * Logs looked at while a punch was under way, or before the probe answered: looked at again when it
+   * is done, since that look may have been a task's last.
+   */
   private readonly lookAgain = new Set<string>();
+
+  /** Whether holes can be punched; undefined until the probe has answered. */
+  private holes: boolean | undefined;
 
   constructor(
     private readonly store: TaskStore,
     private readonly logsDir: string,
     private readonly limits: LogLimits,
     private readonly options: CapOptions = { holes: false },
-  ) {}
+  ) {
+    if (typeof options.holes === 'boolean') this.holes = options.holes;
+    else
+      void options.holes.then((holes) => {
+        this.holes = holes;
+        for (const id of [...this.lookAgain]) {
+          this.lookAgain.delete(id);
+          this.cap(id);
+        }
+      });
+  }
 
   /** Whether the log grew between the last two looks: a busy writer is looked at more often. */
   isGrowing(id: string): boolean {
@@ -65,14 +84,14 @@ export class LogKeeper {
       const size = statSync(path).size;
       this.looks.set(id, { size, growing: size !== this.looks.get(id)?.size });
       if (size <= this.limits.maxLogBytes) return;
-      if (this.punching.has(id)) {
+      if (this.holes === undefined || this.punching.has(id)) {
         this.lookAgain.add(id);
         return;
       }
       const row = this.store.get(id);
       if (row === undefined) return;
       const layout = layoutOf(row);
-      const byHoles = this.options.holes && (layout.headBytes === null || layout.punched);
+      const byHoles = this.holes && (layout.headBytes === null || layout.punched);
       if (!byHoles) {
         const cut = cutLog(path, this.limits.maxLogBytes, layout);
         if (cut !== null) this.store.setLogLayout(id, cut);
