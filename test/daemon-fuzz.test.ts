@@ -7,20 +7,7 @@ import { isAlive, makeHome, type TestHome } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
-
-/** A small seeded generator (mulberry32), so that a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+import { FUZZ_SEED, seededRandom } from './helpers/random.js';
 
 /** Messages a broken or hostile client could send: each is one line (without its newline) or raw bytes. */
 function hostileMessage(next: () => number): string | Buffer {
@@ -127,7 +114,7 @@ function open(path: string): Promise<Peer> {
   });
 }
 
-describe(`the daemon's socket under a fuzzer (seed ${SEED}; replay with FUZZ_SEED)`, () => {
+describe(`the daemon's socket under a fuzzer (seed ${FUZZ_SEED}; replay with FUZZ_SEED)`, () => {
   let home: TestHome;
   let mcp: McpSession;
   let socketPath: string;
@@ -145,7 +132,7 @@ describe(`the daemon's socket under a fuzzer (seed ${SEED}; replay with FUZZ_SEE
   });
 
   it('answers or drops thousands of bad messages on many connections, and goes on serving every client', async () => {
-    const next = random(SEED);
+    const next = seededRandom(FUZZ_SEED);
     const connections = 24;
     const perConnection = 200;
     const peers = await Promise.all(Array.from({ length: connections }, () => open(socketPath)));

@@ -61,12 +61,20 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
    *   that the tasks it supervised are picked up without waiting for the next call. For long-lived
    *   clients such as the MCP server; a daemon that stops on purpose (idle) is left stopped.
    */
+  /** How long a cancel may take beyond other requests: the kill grace period of the task it ends. */
+  private readonly killGraceMs: number;
+
   constructor(
     private readonly home: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly keepAlive = false,
   ) {
     super();
+    try {
+      this.killGraceMs = readSettings(env).killGraceMs;
+    } catch {
+      this.killGraceMs = 0; // a bad setting is reported where it is used
+    }
   }
 
   /**
@@ -112,7 +120,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
   ): Promise<DaemonMethods[M]['result']> {
     const socket = await this.connect();
     const id = this.nextId++;
-    const limit = REQUEST_TIMEOUT_MS + (method === 'cancel' ? this.killGraceMs() : 0);
+    const limit = REQUEST_TIMEOUT_MS + (method === 'cancel' ? this.killGraceMs : 0);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -129,14 +137,6 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
       socket.ref(); // an answer we wait for keeps the process alive; an idle connection does not
       socket.write(encode({ id, method, params }));
     });
-  }
-
-  private killGraceMs(): number {
-    try {
-      return readSettings(this.env).killGraceMs;
-    } catch {
-      return 0; // a bad setting is reported where it is used
-    }
   }
 
   /** Connects (starting the daemon if needed); a no-op while connected. */

@@ -32,10 +32,6 @@ export class Connections {
     private readonly log: (message: string) => void,
   ) {}
 
-  get size(): number {
-    return this.sockets.size;
-  }
-
   accept(socket: Socket): void {
     this.sockets.add(socket);
     let inFlight = 0;

@@ -128,7 +128,6 @@ function collect(line: string, via: string[], depth: number, found: Found): void
     if (node === null) return true;
     const type = nodeType(node);
     if (type === 'CallExpr') callExpr(line, node, via, depth, found);
-    else if (type === 'DeclClause') declClause(line, node, found);
     else if (type === 'WordIter') assign(found, String((node.Name as ShNode).Value), source(line, node));
     else if (type === 'ParamExp') {
       const text = source(line, node);
@@ -145,13 +144,6 @@ function collect(line: string, via: string[], depth: number, found: Found): void
 const assign = (found: Found, name: string, text: string): void => {
   found.assignments.push({ name, text });
 };
-
-function declClause(line: string, node: ShNode, found: Found): void {
-  for (const arg of node.Args as ShNode[]) {
-    const name = (arg.Name as ShNode | null)?.Value;
-    if (name !== undefined && name !== null) assign(found, String(name), source(line, arg));
-  }
-}
 
 function callExpr(line: string, node: ShNode, via: string[], depth: number, found: Found): void {
   const assigns = (node.Assigns as ShNode[]).map((a) => ({

@@ -278,6 +278,15 @@ function longOption(spec: WrapperSpec, name: string): string | null | 'ambiguous
 export function scanOptions(program: string, spec: WrapperSpec, words: (string | null)[]): OptionScan {
   const options: { option: string; value: string | null }[] = [];
   let i = 0;
+  /** An option's value given as the next word: taken, or why it cannot be. */
+  const takeNextWord = (option: string, written: string): string | null => {
+    const value = words[i + 1];
+    if (value === undefined) return `${program}: '${written}' needs a value`;
+    if (value === null) return `${program}: the value of '${written}' is computed at run time`;
+    options.push({ option, value });
+    i++;
+    return null;
+  };
   while (i < words.length) {
     const word = words[i];
     // A computed word could be an option (or `--`): nothing after it can be read.
@@ -298,12 +307,8 @@ export function scanOptions(program: string, spec: WrapperSpec, words: (string |
       if (spec.valued.includes(option)) {
         if (attached !== undefined) options.push({ option, value: attached });
         else {
-          const value = words[i + 1];
-          if (value === undefined) return { ok: false, reason: `${program}: '${name}' needs a value` };
-          if (value === null)
-            return { ok: false, reason: `${program}: the value of '${name}' is computed at run time` };
-          options.push({ option, value });
-          i++;
+          const failure = takeNextWord(option, name);
+          if (failure !== null) return { ok: false, reason: failure };
         }
       } else if (spec.optional?.includes(option) === true) {
         options.push({ option, value: attached ?? null });
@@ -321,12 +326,8 @@ export function scanOptions(program: string, spec: WrapperSpec, words: (string |
       if (spec.valued.includes(option)) {
         if (attached !== '') options.push({ option, value: attached });
         else {
-          const value = words[i + 1];
-          if (value === undefined) return { ok: false, reason: `${program}: '${option}' needs a value` };
-          if (value === null)
-            return { ok: false, reason: `${program}: the value of '${option}' is computed at run time` };
-          options.push({ option, value });
-          i++;
+          const failure = takeNextWord(option, option);
+          if (failure !== null) return { ok: false, reason: failure };
         }
         break;
       }

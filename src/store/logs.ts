@@ -14,22 +14,6 @@ function openForReading(path: string): number | null {
   }
 }
 
-/** Reads bytes [from, from + max) of a log: for following a log as it grows. */
-export function readRange(path: string, from: number, max: number): Buffer {
-  const fd = openForReading(path);
-  if (fd === null) return Buffer.alloc(0);
-  try {
-    const size = fstatSync(fd).size;
-    if (from >= size) return Buffer.alloc(0);
-    const length = Math.min(max, size - from);
-    const buffer = Buffer.allocUnsafe(length);
-    const read = readSync(fd, buffer, 0, length, from);
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The last `bytes` of a log as text (for telling why a task failed); empty when there is no log. */
 export function recentLogText(path: string, bytes = 4096): string {
   const fd = openForReading(path);
