@@ -35,6 +35,33 @@ function post(url: string, headers: Record<string, string>, body: unknown = INIT
   });
 }
 
+/**
+ * The status of a POST whose body is too large: `declared` sends only a Content-Length of that many bytes
+ * and waits; `streamed` sends that many bytes chunked (no length), then stops and waits.
+ */
+function uploadStatus(
+  url: string,
+  token: string,
+  body: { declared: number } | { streamed: number },
+): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    if ('declared' in body) headers['content-length'] = body.declared;
+    const request = httpRequest(url, { method: 'POST', headers }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+      request.destroy();
+    });
+    request.on('error', reject);
+    if ('declared' in body) request.flushHeaders();
+    else request.write(Buffer.alloc(body.streamed, 0x20));
+  });
+}
+
 /** fetch() will not send a forged Host header; node:http will, as a rebinding browser would. */
 function statusWithHost(url: string, host: string, token: string): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
@@ -102,26 +129,10 @@ describe('serve --http', () => {
   });
 
   it('refuses a body past 4 MiB with 413, whether its length is declared or streamed, and goes on serving', async () => {
-    const huge = { ...INITIALIZE, params: { ...INITIALIZE.params, padding: 'x'.repeat(5 * 1024 * 1024) } };
-    const declared = await post(server.url, { authorization: `Bearer ${token}` }, huge);
-    assert.equal(declared.status, 413);
-    const chunks = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 6; i++) controller.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
-        controller.close();
-      },
-    });
-    const streamed = await fetch(server.url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: chunks,
-      duplex: 'half',
-    } as RequestInit);
-    assert.equal(streamed.status, 413);
+    // The server answers before reading the rest, and closes: the client sends no more than it must, so
+    // that the answer is not lost to a reset (what a real client would see is the answer or a reset).
+    assert.equal(await uploadStatus(server.url, token, { declared: 5 * 1024 * 1024 }), 413);
+    assert.equal(await uploadStatus(server.url, token, { streamed: 4 * 1024 * 1024 + 64 * 1024 }), 413);
     assert.equal((await post(server.url, { authorization: `Bearer ${token}` })).status, 200);
   });
 

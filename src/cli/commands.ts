@@ -68,6 +68,8 @@ export async function logsCommand(bb: Backburner, id: string, options: CommandOp
   let cursor = 0;
   if (options.lines !== undefined) {
     const tail = await bb.result(row.id, { tail_lines: options.lines, raw: true, max_bytes: MAX_MAX_BYTES });
+    if (tail.truncated !== undefined)
+      process.stderr.write(paint('gray', `[backburner: ${tail.truncated}]\n`));
     if (tail.output !== '') print(tail.output);
     cursor = Number(tail.next_cursor);
   }

@@ -13,9 +13,9 @@ import {
  * Bytes an unread connection may hold in our send buffer. Events go to every connection; a client that
  * stops reading would make the daemon buffer them without end, so past this it is dropped instead.
  */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Requests one connection may have in flight: more is a runaway or hostile client. */
-export const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 64;
 
 export type RequestHandler = (request: RequestMessage) => Promise<unknown>;
 

@@ -6,7 +6,7 @@ import type { Decision } from './decide.js';
  * The audit log's size before it is rotated to `audit.log.1` (one older generation is kept): refusals
  * an agent can cause at will must not fill the disk, and the home quota counts both files.
  */
-export const AUDIT_MAX_BYTES = 1024 * 1024;
+const AUDIT_MAX_BYTES = 1024 * 1024;
 
 /** Appends a refusal to `audit.log` in the home: one JSON object per line, owner-only. */
 export function recordRefusal(

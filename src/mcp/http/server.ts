@@ -16,7 +16,7 @@ import { serveTaskListen, type TaskListenContext } from './task-listen.js';
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 7331;
 /** The largest request body accepted, in bytes. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MCP_PATH = '/mcp';
 
 export interface HttpOptions {
