@@ -4,17 +4,15 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PosixPlatform } from '../src/supervisor/posix.js';
-import { makeHome, type TestHome } from './helpers/home.js';
+import { makeHome, type TestHome, scratchDir } from './helpers/home.js';
 import { connectMcp } from './helpers/mcp.js';
 import { isRunning } from './helpers/processes.js';
 import { ended, type Task } from './helpers/tasks.js';
@@ -77,7 +75,7 @@ describe('the daemon: started on demand, gone when idle', () => {
     const first = base.cli(['ls', '--json'], { ...env, XDG_RUNTIME_DIR: base.path, TMPDIR: base.path });
     assert.equal(first.code, 0, first.stderr);
     const daemon = Number(readFileSync(join(deep, 'daemon.pid'), 'utf8'));
-    const other = mkdtempSync(join(tmpdir(), 'bb-other-runtime-'));
+    const other = scratchDir('other-runtime');
     try {
       const second = base.cli(['ls', '--json'], { ...env, XDG_RUNTIME_DIR: other, TMPDIR: other });
       assert.equal(second.code, 0, second.stderr);
@@ -93,7 +91,7 @@ describe('the daemon: started on demand, gone when idle', () => {
 describe("the folder of a long home's socket", () => {
   const platform = new PosixPlatform();
   let scratch: string;
-  before(() => (scratch = mkdtempSync(join(tmpdir(), 'bb-socket-dir-'))));
+  before(() => (scratch = scratchDir('socket-dir')));
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('is refused when it is a symbolic link or belongs to someone else, and tightened when loose', () => {

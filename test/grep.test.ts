@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readOutput, type ReadRequest } from '../src/output/reader.js';
 import { UNCUT } from '../src/store/log-cap.js';
+import { scratchDir } from './helpers/home.js';
 
 /** What grep -n would print, computed the plain way, line by line. */
 function expected(lines: string[], pattern: RegExp, context: number): string {
@@ -26,7 +26,7 @@ function expected(lines: string[], pattern: RegExp, context: number): string {
 }
 
 describe('grep over a large log: block skipping gives exactly what line-by-line grep gives', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bb-grep-'));
+  const dir = scratchDir('grep');
   after(() => rmSync(dir, { recursive: true, force: true }));
   // About 6 MiB: several 1 MiB blocks, rare matches near block boundaries, one non-ASCII line.
   const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i} some filler text here`);

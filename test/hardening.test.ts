@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeHome, type TestHome } from './helpers/home.js';
+import { makeHome, type TestHome, scratchDir } from './helpers/home.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { ended, type Task } from './helpers/tasks.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -142,7 +141,7 @@ describe('punching a hole in a log', () => {
     ["util-linux's fallocate program (the fallback)", punchHoleWithProgram],
   ] as const) {
     it(`${how} frees the middle's blocks and keeps the size and every other byte`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'bb-hole-'));
+      const dir = scratchDir('hole');
       try {
         const path = join(dir, 'log');
         const bytes = Buffer.alloc(4 * 1024 * 1024, 0x61);

@@ -5,13 +5,11 @@ import {
   chmodSync,
   constants,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decide } from '../src/policy/decide.js';
@@ -20,6 +18,7 @@ import { extractCommands } from '../src/policy/shell-commands.js';
 import { BYPASSES, HOLD_OUT, LEGITIMATE } from './helpers/policy-corpus.js';
 import { needsSystemTool } from './helpers/system-tools.js';
 import { FUZZ_SEED, seededRandom } from './helpers/random.js';
+import { scratchDir } from './helpers/home.js';
 
 /**
  * The differential test: what the policy thinks a line runs, against what /bin/sh really runs. Each line
@@ -159,7 +158,7 @@ interface Sandbox {
 }
 
 function makeSandbox(): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), 'bb-differential-'));
+  const root = scratchDir('differential');
   const sandbox = { root, bin: join(root, 'bin'), evil: join(root, 'evil'), work: join(root, 'work') };
   for (const dir of [sandbox.bin, sandbox.evil, sandbox.work, join(root, 'home')]) mkdirSync(dir);
   for (const dir of [sandbox.bin, sandbox.evil, sandbox.work]) {

@@ -33,9 +33,15 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
+/**
+ * A scratch folder for a test, named `bb-test-<what>-*` in the temporary folder: every test folder has
+ * that prefix, so that a test watching the temporary folder (hostile input) can tell them from leaks.
+ */
+export const scratchDir = (what: string): string => mkdtempSync(join(tmpdir(), `bb-test-${what}-`));
+
 /** A fresh BACKBURNER_HOME, with a short kill grace so that tests of stubborn processes stay quick. */
 export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
-  const path = mkdtempSync(join(tmpdir(), 'bb-test-'));
+  const path = scratchDir('home');
   const env = { ...baseEnv(), BACKBURNER_HOME: path, BACKBURNER_KILL_GRACE_SECONDS: '1', ...extraEnv };
   const home: TestHome = {
     path,
