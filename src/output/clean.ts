@@ -3,9 +3,13 @@
  * that a progress bar redrew with carriage returns reduced to its last state.
  */
 
-// CSI (ESC [ params final), OSC (ESC ] ... BEL or ESC \), and the remaining two-byte ESC sequences.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+// CSI (ESC [ or the 8-bit U+009B, params, final), OSC (ESC ] ... BEL or ESC \), character-set
+// designations (ESC ( B, as `tput sgr0` prints), and the remaining two-byte ESC sequences (ESC 7 and
+// ESC 8 save and restore the cursor). Node's util.stripVTControlCharacters knows most of these too, but
+// reads ESC 7 followed by digits as one longer sequence: "ESC 7 100%" would lose its "100".
+const ANSI =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[()*+\-./][ -~]|\u001b[0-9=>@-Z\\-_]/g;
 
 export function cleanLine(line: string): string {
   let text = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -15,7 +19,7 @@ export function cleanLine(line: string): string {
 }
 
 export function cleanOutput(text: string): string {
-  const stripped = text.includes('\u001b') ? text.replace(ANSI, '') : text;
+  const stripped = text.includes('\u001b') || text.includes('\u009b') ? text.replace(ANSI, '') : text;
   if (!stripped.includes('\r')) return stripped;
   return stripped.split('\n').map(cleanLine).join('\n');
 }

@@ -170,6 +170,8 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
 const GREP_CHUNK = 1024 * 1024;
 const ESC = 0x1b;
 const CR = 0x0d;
+/** U+009B, the 8-bit CSI, in UTF-8: cleaning removes the sequences it starts too. */
+const CSI_8BIT = Buffer.from('\u009b');
 
 /**
  * A whole-block test that can only say "no line here can match": the pattern with the multiline flag,
@@ -320,7 +322,8 @@ async function grepLog(
       let text: string | undefined;
       if (filter !== null && afterLeft === 0) {
         // Cleaning can join what escapes split: without escapes and carriage returns the bytes are the text.
-        const unchanged = request.raw || (!block.includes(ESC) && !block.includes(CR));
+        const unchanged =
+          request.raw || (!block.includes(ESC) && !block.includes(CR) && !block.includes(CSI_8BIT));
         if (unchanged && literal !== null && !block.includes(literal)) return;
         // ASCII decodes the same either way, and latin1 is much faster to decode.
         text = block.toString(isAscii(block) ? 'latin1' : 'utf8');
