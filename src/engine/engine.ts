@@ -164,7 +164,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           };
     this.end(id, row.status, ending);
     // Descendants the command left behind (daemonised, setsid) are part of the task: end them too.
-    void this.reap(this.row(id), true);
+    this.reapInBackground(this.row(id), true);
   }
 
   /**
@@ -175,14 +175,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const row of this.store.unreaped()) {
       const leader = leaderOf(row);
       if (isTerminal(row.status)) {
-        this.reap(row); // its processes were being ended when the last daemon died
+        this.reapInBackground(row); // its processes were being ended when the last daemon died
       } else if (row.status === 'queued' || leader === null) {
         this.end(
           row.id,
           row.status,
           this.interruption('the daemon stopped while the task was being started'),
         );
-        this.reap(this.row(row.id));
+        this.reapInBackground(this.row(row.id));
       } else if (row.boot_id !== null && this.bootId !== null && row.boot_id !== this.bootId) {
         this.end(row.id, 'working', {
           status: 'interrupted',
@@ -255,6 +255,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       .finally(() => this.terminations.delete(row.id));
     this.terminations.set(row.id, termination);
     return termination;
+  }
+
+  /**
+   * A reap nobody waits for. If it fails, the task stays unreaped in the store, so the next daemon's
+   * recovery ends what is left; the failure must not take this daemon down as an unhandled rejection.
+   */
+  private reapInBackground(row: TaskRow, afterExit = false): void {
+    this.reap(row, afterExit).catch(() => undefined);
   }
 
   /** The compare-and-set every state change goes through; emits `ended` for the writer that won. */
