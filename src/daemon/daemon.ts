@@ -48,7 +48,7 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   engine = new Engine(store, supervisor, { logsDir: paths.logs, killGraceMs: settings.killGraceMs });
   engine.recover();
   const keeper = new LogKeeper(store, paths.logs, settings, {
-    holes: canPunchHoles(paths.logs), // found out while the daemon starts serving
+    holes: () => canPunchHoles(paths.logs), // asked when a log first passes the cap
     onError: (id, error) => log(`could not punch a hole in the log of ${id}: ${error.message}`),
   });
   housekeeping(engine, keeper);

@@ -22,9 +22,10 @@ export interface SweepReport {
 export interface CapOptions {
   /**
    * Whether the logs' file system can punch holes (`canPunchHoles`); otherwise logs are cut by copying.
-   * A promise lets the daemon start serving while it is found out; no log is cut until it is known.
+   * A function is asked once, when a log first passes the cap: a daemon whose logs stay small never
+   * pays for the probe (nor loads the FFI it uses). No log is cut until the answer is known.
    */
-  holes: boolean | Promise<boolean>;
+  holes: boolean | (() => Promise<boolean>);
   /** Told when a hole could not be punched (the log stays readable; its disk use is not freed). */
   onError?: (id: string, error: Error) => void;
 }
@@ -44,6 +45,7 @@ export class LogKeeper {
 
   /** Whether holes can be punched; undefined until the probe has answered. */
   private holes: boolean | undefined;
+  private probing = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -52,14 +54,19 @@ export class LogKeeper {
     private readonly options: CapOptions = { holes: false },
   ) {
     if (typeof options.holes === 'boolean') this.holes = options.holes;
-    else
-      void options.holes.then((holes) => {
-        this.holes = holes;
-        for (const id of [...this.lookAgain]) {
-          this.lookAgain.delete(id);
-          this.cap(id);
-        }
-      });
+  }
+
+  /** Asks, once, whether holes can be punched; looks again at the logs that waited for the answer. */
+  private probeHoles(probe: () => Promise<boolean>): void {
+    if (this.probing) return;
+    this.probing = true;
+    void probe().then((holes) => {
+      this.holes = holes;
+      for (const id of [...this.lookAgain]) {
+        this.lookAgain.delete(id);
+        this.cap(id);
+      }
+    });
   }
 
   /** Whether the log grew between the last two looks: a busy writer is looked at more often. */
@@ -86,6 +93,7 @@ export class LogKeeper {
       if (size <= this.limits.maxLogBytes) return;
       if (this.holes === undefined || this.punching.has(id)) {
         this.lookAgain.add(id);
+        if (typeof this.options.holes === 'function') this.probeHoles(this.options.holes);
         return;
       }
       const row = this.store.get(id);
