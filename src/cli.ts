@@ -10,9 +10,9 @@ import {
   policyCheckCommand,
   type CommandOptions,
 } from './cli/commands.js';
-import { readSettings } from './config.js';
+import { readSettings } from './shared/config.js';
 import { runDaemon } from './daemon/daemon.js';
-import { BackburnerError } from './engine/errors.js';
+import { BackburnerError } from './shared/errors.js';
 import { serveMcpOverHttp, serveMcpStdio } from './mcp/server.js';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from './mcp/http/server.js';
 import { loadOrCreateToken } from './mcp/http/token.js';

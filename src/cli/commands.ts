@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_MAX_BYTES, MAX_WAIT_SECONDS, type Backburner } from '../client/backburner.js';
-import { isTerminal } from '../engine/task.js';
+import { type Backburner } from '../client/backburner.js';
+import { MAX_MAX_BYTES, MAX_WAIT_SECONDS } from '../client/arguments.js';
+import { isTerminal } from '../shared/task.js';
 import { paint, paintStatus, taskDetails, taskTable } from './format.js';
 
 export interface CommandOptions {

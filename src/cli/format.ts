@@ -1,4 +1,4 @@
-import type { TaskRecord, TaskStatus } from '../engine/task.js';
+import type { TaskRecord, TaskStatus } from '../shared/task.js';
 import { formatSeconds } from '../output/duration.js';
 
 const useColor = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;

@@ -1,16 +1,9 @@
 import { DaemonClient } from '../daemon/client.js';
-import { BackburnerError, invalidArgument, quote, taskNotFound } from '../engine/errors.js';
+import { BackburnerError, invalidArgument, quote, taskNotFound } from '../shared/errors.js';
 import { recordRefusal } from '../policy/audit.js';
 import { decide, type Decision } from '../policy/decide.js';
 import { loadPolicy } from '../policy/rules.js';
-import {
-  isTerminal,
-  TASK_STATUSES,
-  toRecord,
-  type TaskRecord,
-  type TaskRow,
-  type TaskStatus,
-} from '../engine/task.js';
+import { isTerminal, toRecord, type TaskRecord, type TaskRow } from '../shared/task.js';
 import {
   validateCommand,
   validateCwd,
@@ -20,47 +13,33 @@ import {
   validateSince,
   validateTaskId,
   validateTimeout,
-} from '../engine/validate.js';
+} from '../shared/validate.js';
 import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
 import { grepOffThread } from '../output/grep-off-thread.js';
-import { readOutput, type OutputView, type ReadRequest } from '../output/reader.js';
+import { readOutput, type OutputView } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
 import { layoutOf, logicalOffset, physicalOffset } from '../store/log-cap.js';
 import { LogView } from '../store/log-view.js';
 import { logPath } from '../store/logs.js';
 import { TaskStore, type TaskFilter } from '../store/task-store.js';
+import {
+  DEFAULT_WAIT_SECONDS,
+  MAX_CPU_SECONDS,
+  MAX_MEMORY_MB,
+  MAX_WAIT_TASKS,
+  parseListCursor,
+  parseReadRequest,
+  parseStatuses,
+  validateLimit,
+  validateWaitSeconds,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+  type ListOptions,
+  type ResultOptions,
+  type StartOptions,
+} from './arguments.js';
 import { waitForTasks, type WaitMode, type WaitProgress } from './wait.js';
-
-export interface StartOptions {
-  command: unknown;
-  cwd?: unknown;
-  timeout_seconds?: unknown;
-  label?: unknown;
-  env?: unknown;
-  max_memory_mb?: unknown;
-  max_cpu_seconds?: unknown;
-}
-
-export interface ResultOptions {
-  tail_lines?: unknown;
-  head_lines?: unknown;
-  since?: unknown;
-  grep?: unknown;
-  context_lines?: unknown;
-  max_matches?: unknown;
-  max_bytes?: unknown;
-  raw?: unknown;
-}
-
-export interface ListOptions {
-  limit?: unknown;
-  status?: unknown;
-  label?: unknown;
-  cwd?: unknown;
-  since?: unknown;
-  cursor?: unknown;
-}
 
 export type TaskDetails = TaskRecord & TaskInsight;
 export type TaskResult = TaskDetails & OutputView;
@@ -81,18 +60,6 @@ export interface WaitResult {
   message: string;
 }
 
-export const DEFAULT_TAIL_LINES = 100;
-export const MAX_LINES = 100_000;
-export const DEFAULT_LIST_LIMIT = 20;
-export const MAX_LIST_LIMIT = 1000;
-export const DEFAULT_MAX_BYTES = 16 * 1024;
-export const MAX_MAX_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_MAX_MATCHES = 50;
-export const MAX_CONTEXT_LINES = 50;
-export const DEFAULT_WAIT_SECONDS = 30;
-/** Under a client's ~60 s tool-call limit, with room to answer. */
-export const MAX_WAIT_SECONDS = 50;
-export const MAX_WAIT_TASKS = 100;
 const SHORT_TAIL_LINES = 10;
 const SHORT_TAIL_BYTES = 2048;
 
@@ -396,101 +363,6 @@ export class Backburner {
   }
 }
 
-export const MAX_MEMORY_MB = 1024 * 1024;
-export const MAX_CPU_SECONDS = 30 * 24 * 3600;
-
-/** A resource limit from the call, else from the caller's environment default, else none. */
-function validateLimit(
-  name: string,
-  value: unknown,
-  fallback: string | undefined,
-  max: number,
-): number | null {
-  if (value === undefined || value === null) {
-    if (fallback === undefined || fallback.trim() === '') return null;
-    const variable = `BACKBURNER_${name.toUpperCase()}`;
-    const parsed = Number(fallback);
-    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
-      throw invalidArgument(`${variable} must be an integer between 1 and ${max}, got '${fallback}'`);
-    }
-    return parsed;
-  }
-  return validateIntegerInRange(name, value, 1, max);
-}
-
-export function validateWaitSeconds(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw invalidArgument(`${name} must be a number, got ${quote(value)}`);
-  if (value < 0 || value > MAX_WAIT_SECONDS) {
-    throw invalidArgument(`${name} must be between 0 and ${MAX_WAIT_SECONDS}, got ${value}`);
-  }
-  return value;
-}
-
-function optionalInteger(name: string, value: unknown, min: number, max: number): number | undefined {
-  return value === undefined || value === null ? undefined : validateIntegerInRange(name, value, min, max);
-}
-
-function parseReadRequest(options: ResultOptions): ReadRequest {
-  const headLines = optionalInteger('head_lines', options.head_lines, 1, MAX_LINES);
-  let tailLines = optionalInteger('tail_lines', options.tail_lines, 1, MAX_LINES);
-  if (tailLines === undefined && headLines === undefined) tailLines = DEFAULT_TAIL_LINES;
-  let since: number | undefined;
-  if (options.since !== undefined && options.since !== null) {
-    if (typeof options.since !== 'string' || !/^\d{1,16}$/.test(options.since)) {
-      throw invalidArgument(
-        `since must be a next_cursor value returned by an earlier task_result, got ${quote(options.since)}`,
-      );
-    }
-    since = Number(options.since);
-  }
-  let grep: RegExp | undefined;
-  if (options.grep !== undefined && options.grep !== null) {
-    if (typeof options.grep !== 'string' || options.grep === '')
-      throw invalidArgument(`grep must be a non-empty regular expression, got ${quote(options.grep)}`);
-    try {
-      grep = new RegExp(options.grep);
-    } catch (error) {
-      throw invalidArgument(
-        `grep is not a valid regular expression: ${quote(options.grep)} (${(error as Error).message})`,
-      );
-    }
-  }
-  if (options.raw !== undefined && options.raw !== null && typeof options.raw !== 'boolean') {
-    throw invalidArgument(`raw must be true or false, got ${quote(options.raw)}`);
-  }
-  return {
-    tailLines,
-    headLines,
-    since,
-    grep,
-    contextLines: optionalInteger('context_lines', options.context_lines, 0, MAX_CONTEXT_LINES) ?? 0,
-    maxMatches: optionalInteger('max_matches', options.max_matches, 1, 10_000) ?? DEFAULT_MAX_MATCHES,
-    maxBytes: optionalInteger('max_bytes', options.max_bytes, 256, MAX_MAX_BYTES) ?? DEFAULT_MAX_BYTES,
-    raw: options.raw === true,
-  };
-}
-
-function parseStatuses(status: unknown): TaskStatus[] | undefined {
-  if (status === undefined || status === null) return undefined;
-  const list = Array.isArray(status) ? status : [status];
-  return list.map((value) => {
-    if (typeof value !== 'string' || !(TASK_STATUSES as readonly string[]).includes(value)) {
-      throw invalidArgument(`status must be one of ${TASK_STATUSES.join(', ')}, got ${quote(value)}`);
-    }
-    return value as TaskStatus;
-  });
-}
-
-function parseListCursor(cursor: unknown): { createdAt: number; id: string } | undefined {
-  if (cursor === undefined || cursor === null) return undefined;
-  const match = typeof cursor === 'string' ? /^(\d{1,16})\.([0-9a-f]{8})$/.exec(cursor) : null;
-  if (match === null)
-    throw invalidArgument(`cursor must be a next_cursor value returned by list_tasks, got ${quote(cursor)}`);
-  return { createdAt: Number(match[1]), id: match[2] ?? '' };
-}
-
-/** The caller's environment, as the task inherits it (strings only). */
 /** backburner's own secrets, which no task needs: the HTTP server's bearer token. */
 const OWN_SECRETS = new Set(['BACKBURNER_TOKEN']);
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
-import type { TaskRow } from '../engine/task.js';
+import type { TaskRow } from '../shared/task.js';
 import type { Backburner } from './backburner.js';
 
 export interface TaskActivityEvents {

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { isTerminal, type TaskRow } from '../engine/task.js';
+import { isTerminal, type TaskRow } from '../shared/task.js';
 import type { DaemonClientEvents } from '../daemon/client.js';
 
 export type WaitMode = 'any' | 'all';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { BackburnerError } from '../engine/errors.js';
+import { BackburnerError } from '../shared/errors.js';
 import {
   encode,
   lineReader,

@@ -1,9 +1,9 @@
 import { chmodSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { readSettings } from '../config.js';
-import { BackburnerError } from '../engine/errors.js';
+import { readSettings } from '../shared/config.js';
+import { BackburnerError } from '../shared/errors.js';
 import { Engine } from '../engine/engine.js';
-import { isTerminal } from '../engine/task.js';
+import { isTerminal } from '../shared/task.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome } from '../store/home.js';
 import { canPunchHoles } from '../store/hole-punch.js';

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import type { TaskRow } from '../engine/task.js';
-import { MAX_TIMEOUT_SECONDS, TASK_ID_PATTERN } from '../engine/validate.js';
+import type { TaskRow } from '../shared/task.js';
+import { MAX_TIMEOUT_SECONDS, TASK_ID_PATTERN } from '../shared/validate.js';
 import type { ResourceLimits } from '../supervisor/platform.js';
 
 /**

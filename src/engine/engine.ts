@@ -5,9 +5,9 @@ import type { ProcessIdentity, ResourceLimits } from '../supervisor/platform.js'
 import type { ExitObservation, TaskRunner } from '../supervisor/supervisor.js';
 import { exitStatusPath, logPath, recentLogText } from '../store/logs.js';
 import type { TaskEnding, TaskStore } from '../store/task-store.js';
-import { taskNotFound } from './errors.js';
+import { taskNotFound } from '../shared/errors.js';
 import { attributeToLimit, endingFromExitStatus } from './outcome.js';
-import { isTerminal, type TaskRow } from './task.js';
+import { isTerminal, type TaskRow } from '../shared/task.js';
 
 export interface EngineOptions {
   logsDir: string;

@@ -5,8 +5,8 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import type { Backburner } from '../client/backburner.js';
-import { BackburnerError } from '../engine/errors.js';
-import { isTerminal } from '../engine/task.js';
+import { BackburnerError } from '../shared/errors.js';
+import { isTerminal } from '../shared/task.js';
 import { endedTaskAnswer } from './render.js';
 import { detailedTask, type TaskTiming } from './tasks-extension.js';
 

@@ -1,6 +1,6 @@
 import type { McpServer, ServerNotifier } from '@modelcontextprotocol/server';
 import type { TaskActivity } from '../client/task-activity.js';
-import { toRecord, type TaskRow } from '../engine/task.js';
+import { toRecord, type TaskRow } from '../shared/task.js';
 import { TASKS_URI, outputUri, taskUri } from './resources.js';
 
 /** The resources a task event changes. */

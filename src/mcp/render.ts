@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Backburner, TaskResult } from '../client/backburner.js';
-import { isTerminal, type TaskRecord } from '../engine/task.js';
+import { isTerminal, type TaskRecord } from '../shared/task.js';
 import { formatSeconds } from '../output/duration.js';
 
 /** One short line per task, for clients that show only the text of a tool result. */

@@ -1,6 +1,6 @@
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import type { Backburner } from '../client/backburner.js';
-import { BackburnerError } from '../engine/errors.js';
+import { BackburnerError } from '../shared/errors.js';
 
 export const TASKS_URI = 'backburner://tasks';
 export const taskUri = (taskId: string): string => `${TASKS_URI}/${taskId}`;

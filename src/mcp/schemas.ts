@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { quote } from '../engine/errors.js';
-import { TASK_STATUSES } from '../engine/task.js';
-import { MAX_TIMEOUT_SECONDS } from '../engine/validate.js';
-import { MAX_WAIT_SECONDS } from '../client/backburner.js';
+import { quote } from '../shared/errors.js';
+import { TASK_STATUSES } from '../shared/task.js';
+import { MAX_TIMEOUT_SECONDS } from '../shared/validate.js';
+import { MAX_WAIT_SECONDS } from '../client/arguments.js';
 
 /** A zod error message that names the argument and quotes the value the client sent. */
 export const mustBe =

@@ -20,7 +20,7 @@ import {
 } from './live-updates.js';
 import { registerResources } from './resources.js';
 import { registerTaskMethods, type TaskTiming } from './tasks-extension.js';
-import { readSettings } from '../config.js';
+import { readSettings } from '../shared/config.js';
 import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
 import { isLoopbackHost } from './http/guard.js';
 import { loadOrCreateToken, tokenFile } from './http/token.js';

@@ -6,7 +6,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Backburner } from '../client/backburner.js';
 import type { TaskActivity } from '../client/task-activity.js';
-import type { TaskRow } from '../engine/task.js';
+import type { TaskRow } from '../shared/task.js';
 import { detailedTask, envelopeDeclaresTasks, TASKS_EXTENSION, type TaskTiming } from './tasks-extension.js';
 
 /** At most this many task ids per listen stream. */

@@ -10,8 +10,8 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Backburner, TaskResult } from '../client/backburner.js';
-import { BackburnerError } from '../engine/errors.js';
-import { isTerminal, type TaskStatus } from '../engine/task.js';
+import { BackburnerError } from '../shared/errors.js';
+import { isTerminal, type TaskStatus } from '../shared/task.js';
 import { endedTaskAnswer } from './render.js';
 
 /** The official Tasks extension (SEP-2663): a tools/call may be answered with a task handle. */

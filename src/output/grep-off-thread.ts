@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { BackburnerError } from '../engine/errors.js';
+import { BackburnerError } from '../shared/errors.js';
 import type { LogLayout } from '../store/log-cap.js';
 import type { GrepJob } from './grep-thread.js';
 import type { OutputView, ReadRequest } from './reader.js';

@@ -1,5 +1,5 @@
 import { recentLogText } from '../store/logs.js';
-import { isTerminal, type TaskRecord } from '../engine/task.js';
+import { isTerminal, type TaskRecord } from '../shared/task.js';
 import { cleanOutput } from './clean.js';
 import { parseProgress, type Progress } from './progress.js';
 import { summarize } from './summary.js';

@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../engine/task.js';
+import type { TaskRecord } from '../shared/task.js';
 import { formatSeconds } from './duration.js';
 
 const MAX_LAST_LINE = 160;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidArgument } from '../engine/errors.js';
+import { invalidArgument } from '../shared/errors.js';
 
 /** One allow or deny rule, with where it came from so that a refusal can name it. */
 export interface Rule {

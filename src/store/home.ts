@@ -1,7 +1,6 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { BackburnerError } from '../engine/errors.js';
+import { join } from 'node:path';
+import { BackburnerError } from '../shared/errors.js';
 
 /** Where backburner keeps everything for one home: the database, the logs and the daemon's files. */
 export interface HomePaths {
@@ -22,14 +21,6 @@ export function homePaths(root: string): HomePaths {
     daemonLog: join(root, 'daemon.log'),
     daemonPid: join(root, 'daemon.pid'),
   };
-}
-
-export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.BACKBURNER_HOME?.trim();
-  if (configured === undefined || configured === '') return join(homedir(), '.backburner');
-  // Client configs are not run through a shell, so a leading ~ arrives unexpanded.
-  if (configured === '~' || configured.startsWith('~/')) return join(homedir(), configured.slice(1));
-  return resolve(configured);
 }
 
 /**

@@ -1,18 +1,10 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { LogLimits } from '../shared/config.js';
 import { diskBytes, punchHole } from './hole-punch.js';
 import { cutLog, layoutOf, planPunch } from './log-cap.js';
 import { exitStatusPath, logPath } from './logs.js';
 import type { TaskStore } from './task-store.js';
-
-export interface LogLimits {
-  /** Per-task cap: a larger log keeps its head and tail. */
-  maxLogBytes: number;
-  /** Quota for all logs together: the oldest ended tasks' logs go first. */
-  maxHomeBytes: number;
-  /** Ended tasks older than this are deleted; 0 keeps them forever. */
-  retentionMs: number;
-}
 
 export interface SweepReport {
   deletedTasks: number;

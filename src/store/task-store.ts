@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { TaskRow, TaskStatus, TerminatedBy } from '../engine/task.js';
+import type { TaskRow, TaskStatus, TerminatedBy } from '../shared/task.js';
 import type { Db } from './database.js';
 
 /** How a task ended, as the engine decided it. */

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { BackburnerError } from '../engine/errors.js';
+import { BackburnerError } from '../shared/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcScanner, readBootId, readProcStat } from './linux-proc.js';
 import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './platform.js';

@@ -8,7 +8,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { BackburnerError } from '../../engine/errors.js';
+import { BackburnerError } from '../../shared/errors.js';
 import { isLoopbackHost, listFromEnv, refuseRequest, type GuardOptions } from './guard.js';
 import { LegacySessions } from './sessions.js';
 import { serveTaskListen, type TaskListenContext } from './task-listen.js';

@@ -1,7 +1,7 @@
 import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
 import type { Backburner } from '../../client/backburner.js';
 import type { TaskActivity } from '../../client/task-activity.js';
-import type { TaskRow } from '../../engine/task.js';
+import type { TaskRow } from '../../shared/task.js';
 import {
   declaresExtension,
   hasEnded,

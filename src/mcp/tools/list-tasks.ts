@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type Backburner } from '../../client/backburner.js';
-import { TASK_STATUSES } from '../../engine/task.js';
+import { type Backburner } from '../../client/backburner.js';
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../client/arguments.js';
+import { TASK_STATUSES } from '../../shared/task.js';
 import { describeTask } from '../render.js';
 import { mustBe, positiveInteger, taskRecordSchema } from '../schemas.js';
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import { MAX_CPU_SECONDS, MAX_MEMORY_MB, type Backburner } from '../../client/backburner.js';
+import { type Backburner } from '../../client/backburner.js';
+import { MAX_CPU_SECONDS, MAX_MEMORY_MB } from '../../client/arguments.js';
 import { answerAfterWaiting, describeTask } from '../render.js';
 import {
   commandArguments,

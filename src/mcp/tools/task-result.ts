@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
+import { type Backburner } from '../../client/backburner.js';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_MATCHES,
@@ -7,8 +8,7 @@ import {
   MAX_CONTEXT_LINES,
   MAX_LINES,
   MAX_MAX_BYTES,
-  type Backburner,
-} from '../../client/backburner.js';
+} from '../../client/arguments.js';
 import {
   insightShape,
   mustBe,

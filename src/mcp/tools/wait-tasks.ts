@@ -1,11 +1,7 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
-import {
-  DEFAULT_WAIT_SECONDS,
-  MAX_WAIT_SECONDS,
-  MAX_WAIT_TASKS,
-  type Backburner,
-} from '../../client/backburner.js';
+import { type Backburner } from '../../client/backburner.js';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, MAX_WAIT_TASKS } from '../../client/arguments.js';
 import { insightShape, mustBe, taskRecordShape } from '../schemas.js';
 
 export function registerWaitTasks(server: McpServer, backburner: Backburner): void {

@@ -1,5 +1,24 @@
-import { resolveHome } from './store/home.js';
-import type { LogLimits } from './store/log-keeper.js';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The limits that keep a home's logs bounded (read by the daemon, applied by the store). */
+export interface LogLimits {
+  /** Per-task cap: a larger log keeps its head and tail. */
+  maxLogBytes: number;
+  /** Quota for all logs together: the oldest ended tasks' logs go first. */
+  maxHomeBytes: number;
+  /** Ended tasks older than this are deleted; 0 keeps them forever. */
+  retentionMs: number;
+}
+
+/** The home folder from BACKBURNER_HOME (default ~/.backburner). */
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.BACKBURNER_HOME?.trim();
+  if (configured === undefined || configured === '') return join(homedir(), '.backburner');
+  // Client configs are not run through a shell, so a leading ~ arrives unexpanded.
+  if (configured === '~' || configured.startsWith('~/')) return join(homedir(), configured.slice(1));
+  return resolve(configured);
+}
 
 /** Settings read from the environment. Invalid values fail loudly, naming the variable and the value. */
 export interface Settings extends LogLimits {
