@@ -10,6 +10,7 @@ import {
   policyCheckCommand,
   type CommandOptions,
 } from './cli/commands.js';
+import { addCommand, parseEnvPairs, queueCommand, restartCommand } from './cli/schedule-commands.js';
 import { readSettings } from './shared/config.js';
 import { runDaemon } from './daemon/daemon.js';
 import { BackburnerError } from './shared/errors.js';
@@ -27,11 +28,19 @@ Usage:
                                  ${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}); every request needs the bearer token
   backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
-  backburner ls [--limit N] [--status S] [--label L] [--cursor C]
+  backburner ls [--limit N] [--status S] [--label L] [--queue Q] [--cursor C]
                                  list tasks, newest first (--cursor: the page after the one that printed C)
   backburner status ID           show one task (a unique prefix of 4+ characters works as ID)
   backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
   backburner cancel ID           cancel a task and its whole process tree
+  backburner add [--queue Q] [--after ID]... [--retries N] [--retry-delay S] [--retry-interrupted]
+                 [--not-before T] [--label L] [--cwd D] [--timeout S] [--env NAME=VALUE]... -- CMD...
+                                 start a task (T: an ISO time or seconds from now); one CMD word is a
+                                 whole command line, several are quoted for the shell one by one
+  backburner restart ID [--env NAME=VALUE]...
+                                 start a new task like ID (its env values must be given again)
+  backburner queue [ls]          the queues: limit, running and waiting counts
+  backburner queue set Q --max-parallel N | pause Q | resume Q
   backburner policy check "CMD"  say whether CMD would be allowed to run, and which rule decided
   backburner wait ID... [--all] [--timeout S]
                                  wait until any (or, with --all, every) task has ended; exit code 0
@@ -57,6 +66,29 @@ function positiveInteger(name: string, text: string | undefined): number | undef
   return value;
 }
 
+function nonNegativeInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number, got '${text}'`);
+  return value;
+}
+
+function nonNegativeNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new UsageError(`${name} must be a number of seconds, got '${text}'`);
+  return value;
+}
+
+function envPairs(pairs: string[] | undefined): Record<string, string> {
+  try {
+    return parseEnvPairs(pairs ?? []);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 function portNumber(text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || value > 65535)
@@ -65,8 +97,11 @@ function portNumber(text: string): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `add` takes a command after `--`: what follows it is the command's, never backburner's options.
+  const dashes = argv[0] === 'add' ? argv.indexOf('--') : -1;
+  const commandWords = dashes === -1 ? undefined : argv.slice(dashes + 1);
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: dashes === -1 ? argv : argv.slice(0, dashes),
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
@@ -78,6 +113,15 @@ async function main(argv: string[]): Promise<number> {
       cursor: { type: 'string' },
       all: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      queue: { type: 'string' },
+      after: { type: 'string', multiple: true },
+      retries: { type: 'string' },
+      'retry-delay': { type: 'string' },
+      'retry-interrupted': { type: 'boolean', default: false },
+      'not-before': { type: 'string' },
+      cwd: { type: 'string' },
+      env: { type: 'string', multiple: true },
+      'max-parallel': { type: 'string' },
       http: { type: 'boolean', default: false },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -129,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     status: values.status,
     label: values.label,
     cursor: values.cursor,
+    queue: values.queue,
   };
   try {
     if (verb === 'ls' || verb === 'list') {
@@ -139,6 +184,42 @@ async function main(argv: string[]): Promise<number> {
       if (id !== 'check' || rest.length === 0)
         throw new UsageError('usage: backburner policy check "<command>"');
       return policyCheckCommand(backburner, rest.join(' '), options);
+    }
+    if (verb === 'add') {
+      const words = commandWords ?? positionals.slice(1);
+      if (words.length === 0) throw new UsageError('usage: backburner add [options] -- CMD...');
+      await addCommand(backburner, words, {
+        json: values.json,
+        queue: values.queue,
+        after: values.after ?? [],
+        retries: nonNegativeInteger('--retries', values.retries),
+        retryDelaySeconds: nonNegativeNumber('--retry-delay', values['retry-delay']),
+        retryInterrupted: values['retry-interrupted'],
+        notBefore: values['not-before'],
+        label: values.label,
+        cwd: values.cwd,
+        timeoutSeconds: nonNegativeNumber('--timeout', values.timeout),
+        env: envPairs(values.env),
+      });
+      return 0;
+    }
+    if (verb === 'restart') {
+      if (id === undefined || rest.length > 0)
+        throw new UsageError('usage: backburner restart ID [--env NAME=VALUE]...');
+      await restartCommand(backburner, id, envPairs(values.env), values.json);
+      return 0;
+    }
+    if (verb === 'queue') {
+      const [name, ...extra] = rest;
+      if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+      await queueCommand(
+        backburner,
+        id,
+        name,
+        positiveInteger('--max-parallel', values['max-parallel']),
+        values.json,
+      );
+      return 0;
     }
     if (verb === 'wait') {
       if (id === undefined) throw new UsageError('wait needs one or more task ids');

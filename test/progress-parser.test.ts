@@ -60,7 +60,13 @@ describe('cleaning output', () => {
 });
 
 describe('summaries in plain words', () => {
-  const base = { task_id: 'abcd1234', command: 'x', cwd: '/', created_at: '2026-01-01T00:00:00.000Z' };
+  const base = {
+    task_id: 'abcd1234',
+    command: 'x',
+    cwd: '/',
+    created_at: '2026-01-01T00:00:00.000Z',
+    queue: 'default',
+  };
   it('failed with an exit code and a last line', () => {
     assert.equal(
       summarize({ ...base, status: 'failed', duration_seconds: 192, exit_code: 1 }, '2 failed, 416 passed'),

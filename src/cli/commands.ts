@@ -12,6 +12,7 @@ export interface CommandOptions {
   status?: string;
   label?: string;
   cursor?: string;
+  queue?: string;
 }
 
 const print = (text: string): void => {
@@ -25,6 +26,7 @@ export async function listCommand(bb: Backburner, options: CommandOptions): Prom
     status: options.status,
     label: options.label,
     cursor: options.cursor,
+    queue: options.queue,
   });
   if (options.json) printJson(page);
   else {

@@ -35,11 +35,12 @@ function localTime(iso: string): string {
 }
 
 /** A table with aligned columns; the last column (the command) is cut to the terminal's width. */
-export function taskTable(tasks: TaskRecord[]): string {
-  const header = ['ID', 'STATUS', 'EXIT', 'TIME', 'CREATED', 'COMMAND'];
+export function taskTable(tasks: (TaskRecord & { queue_position?: number })[]): string {
+  const header = ['ID', 'STATUS', 'QUEUE', 'EXIT', 'TIME', 'CREATED', 'COMMAND'];
   const rows = tasks.map((task) => [
     task.task_id,
-    task.status,
+    task.queue_position === undefined ? task.status : `${task.status} #${task.queue_position}`,
+    task.queue,
     task.exit_code !== undefined ? String(task.exit_code) : (task.signal ?? '-'),
     elapsed(task),
     localTime(task.created_at),
@@ -62,7 +63,7 @@ export function taskTable(tasks: TaskRecord[]): string {
 }
 
 /** The record as labelled lines, for `backburner status`. */
-export function taskDetails(task: TaskRecord): string {
+export function taskDetails(task: TaskRecord & { queue_position?: number; waiting_for?: string[] }): string {
   const fields: [string, string | undefined][] = [
     ['task', task.task_id],
     ['status', paintStatus(task.status)],
@@ -82,9 +83,18 @@ export function taskDetails(task: TaskRecord): string {
     ['ended by', task.terminated_by],
     ['reason', task.reason],
     ['pid', task.pid?.toString()],
+    ['queue', task.queue],
+    ['place', task.queue_position?.toString()],
+    ['waiting for', task.waiting_for?.join('; ')],
+    ['not before', task.not_before && localTime(task.not_before)],
+    [
+      'attempt',
+      task.attempt === undefined ? undefined : `${task.attempt} of ${task.attempts ?? task.attempt}`,
+    ],
+    ['restarted from', task.restarted_from],
   ];
   return fields
     .filter((field): field is [string, string] => field[1] !== undefined)
-    .map(([label, value]) => `${paint('gray', label.padEnd(12))}${value}`)
+    .map(([label, value]) => `${paint('gray', label.padEnd(15))}${value}`)
     .join('\n');
 }

@@ -17,6 +17,21 @@ export interface StartOptions {
   env?: unknown;
   max_memory_mb?: unknown;
   max_cpu_seconds?: unknown;
+  queue?: unknown;
+  after?: unknown;
+  retries?: unknown;
+  retry_delay_seconds?: unknown;
+  retry_interrupted?: unknown;
+  not_before?: unknown;
+}
+
+export interface RestartOptions {
+  env?: unknown;
+}
+
+export interface QueueOptions {
+  max_parallel?: unknown;
+  paused?: unknown;
 }
 
 export interface ResultOptions {
@@ -28,6 +43,8 @@ export interface ResultOptions {
   max_matches?: unknown;
   max_bytes?: unknown;
   raw?: unknown;
+  /** With retries: which attempt's output (1-based; default the last). */
+  attempt?: unknown;
 }
 
 export interface ListOptions {
@@ -37,6 +54,7 @@ export interface ListOptions {
   cwd?: unknown;
   since?: unknown;
   cursor?: unknown;
+  queue?: unknown;
 }
 
 export const DEFAULT_TAIL_LINES = 100;

@@ -13,7 +13,17 @@ import {
   validateSince,
   validateTaskId,
   validateTimeout,
+  validateBoolean,
+  validateNotBefore,
+  validateRetries,
+  validateRetryDelay,
+  MAX_AFTER,
+  MAX_RETRIES,
 } from '../shared/validate.js';
+import { MAX_PARALLEL, validateQueueName } from '../shared/queues.js';
+import { policyFilePath, QueuePolicyFile, type QueuePolicy } from '../policy/queues.js';
+import { ScheduleStore } from '../store/schedule-store.js';
+import { ScheduleView, type QueueView, type SchedulingInsight } from './scheduling.js';
 import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
 import { grepOffThread } from '../output/grep-off-thread.js';
 import { readOutput, type OutputView } from '../output/reader.js';
@@ -36,13 +46,17 @@ import {
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
   type ListOptions,
+  type QueueOptions,
+  type RestartOptions,
   type ResultOptions,
   type StartOptions,
 } from './arguments.js';
 import { waitForTasks, type WaitMode, type WaitProgress } from './wait.js';
 
-export type TaskDetails = TaskRecord & TaskInsight;
-export type TaskResult = TaskDetails & OutputView;
+export type TaskDetails = TaskRecord & TaskInsight & SchedulingInsight;
+export type TaskResult = TaskDetails & OutputView & { output_attempt?: number };
+/** A task in a listing: its record, and a queued one's place in its queue. */
+export type ListedTask = TaskRecord & { queue_position?: number };
 
 export interface CancelResult {
   task: TaskRecord;
@@ -70,7 +84,7 @@ const SHORT_TAIL_BYTES = 2048;
  */
 export class Backburner {
   readonly daemon: DaemonClient;
-  private opened: { paths: HomePaths; store: TaskStore } | undefined;
+  private opened: { paths: HomePaths; store: TaskStore; schedule: ScheduleView } | undefined;
 
   constructor(
     private readonly home: string,
@@ -93,15 +107,26 @@ export class Backburner {
     return this.open().store;
   }
 
-  private open(): { paths: HomePaths; store: TaskStore } {
+  private get schedule(): ScheduleView {
+    return this.open().schedule;
+  }
+
+  private open(): { paths: HomePaths; store: TaskStore; schedule: ScheduleView } {
     if (this.opened === undefined) {
       const paths = ensureHome(this.home);
-      this.opened = { paths, store: new TaskStore(openDatabase(paths.database)) };
+      const db = openDatabase(paths.database);
+      const store = new TaskStore(db);
+      const policyFile = new QueuePolicyFile(policyFilePath(this.env, paths.root));
+      this.opened = {
+        paths,
+        store,
+        schedule: new ScheduleView(store, new ScheduleStore(db), () => policyFile.read()),
+      };
     }
     return this.opened;
   }
 
-  async start(options: StartOptions): Promise<TaskDetails> {
+  async start(options: StartOptions, restartedFrom: string | null = null): Promise<TaskDetails> {
     const command = validateCommand(options.command);
     const cwd = validateCwd(options.cwd, this.baseCwd);
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
@@ -121,6 +146,12 @@ export class Backburner {
         MAX_CPU_SECONDS,
       ),
     };
+    const queue = validateQueueName(options.queue);
+    const retries = validateRetries(options.retries);
+    const retryDelaySeconds = validateRetryDelay(options.retry_delay_seconds);
+    const retryInterrupted = validateBoolean('retry_interrupted', options.retry_interrupted);
+    const notBefore = validateNotBefore(options.not_before);
+    const after = this.resolveAfter(options.after);
     const decision = this.checkPolicy(command, Object.keys(extraEnv));
     if (!decision.allowed) {
       recordRefusal(this.paths.root, { command, cwd, decision });
@@ -134,8 +165,111 @@ export class Backburner {
       limits,
       umask: process.umask(),
       env: { ...inheritedEnvironment(this.env), ...extraEnv },
+      queue,
+      after,
+      notBefore,
+      retries,
+      retryDelaySeconds,
+      retryInterrupted,
+      restartedFrom,
+      envNames: Object.keys(extraEnv),
     });
     return this.details(task); // fresh from the daemon: no second round trip
+  }
+
+  /**
+   * Starts a new task like an earlier one: the same command, cwd, queue, limits, retries and label.
+   * Values given in `env` are never stored past a task's start, so they must be given again.
+   */
+  async restart(taskId: unknown, options: RestartOptions = {}): Promise<TaskDetails> {
+    const row = await this.read(taskId);
+    const extraEnv = validateEnv(options.env);
+    const names: string[] = row.env_names === null ? [] : (JSON.parse(row.env_names) as string[]);
+    const missing = names.filter((name) => !Object.prototype.hasOwnProperty.call(extraEnv, name));
+    if (missing.length > 0) {
+      throw invalidArgument(
+        `task ${row.id} was started with env ${missing.join(', ')}, whose values are never kept after a task starts: give them again (restart_task with env, or backburner restart ${row.id} --env NAME=VALUE)`,
+      );
+    }
+    return this.start(
+      {
+        command: row.command,
+        cwd: row.cwd,
+        timeout_seconds: row.timeout_seconds ?? undefined,
+        label: row.label ?? undefined,
+        max_memory_mb: row.max_memory_mb ?? undefined,
+        max_cpu_seconds: row.max_cpu_seconds ?? undefined,
+        queue: row.queue,
+        retries: row.retries,
+        retry_delay_seconds: row.retry_delay_seconds,
+        retry_interrupted: row.retry_interrupted === 1,
+        env: extraEnv,
+      },
+      row.id,
+    );
+  }
+
+  /** Sets a queue's parallel limit or pause (durably); the policy file may cap the limit. */
+  async configureQueue(name: unknown, options: QueueOptions): Promise<QueueView> {
+    const queue = validateQueueName(name ?? undefined);
+    const maxParallel =
+      options.max_parallel === undefined || options.max_parallel === null
+        ? null
+        : validateIntegerInRange('max_parallel', options.max_parallel, 1, MAX_PARALLEL);
+    const paused =
+      options.paused === undefined || options.paused === null
+        ? null
+        : validateBoolean('paused', options.paused);
+    if (maxParallel === null && paused === null)
+      throw invalidArgument('configure_queue needs max_parallel, paused, or both');
+    const cap = this.queuePolicy().maxParallelLimit;
+    if (maxParallel !== null && cap !== null && maxParallel > cap) {
+      throw invalidArgument(
+        `max_parallel must be at most ${cap} (max_parallel_limit in the policy file), got ${maxParallel}`,
+      );
+    }
+    await this.daemon.request('configureQueue', { name: queue, maxParallel, paused });
+    return this.queueView(queue);
+  }
+
+  /** Every queue with its limit, pause, and running and waiting counts. */
+  async listQueues(): Promise<QueueView[]> {
+    await this.daemonReady();
+    return this.schedule.queues();
+  }
+
+  private queueView(name: string): QueueView {
+    const found = this.schedule.queues().find((queue) => queue.name === name);
+    return found ?? { ...this.schedule.queue(name), running: 0, waiting: 0 };
+  }
+
+  private queuePolicy(): QueuePolicy {
+    return new QueuePolicyFile(policyFilePath(this.env, this.paths.root)).read();
+  }
+
+  /** The tasks a new task runs after: ids or unique prefixes, each of which must exist. */
+  private resolveAfter(after: unknown): string[] {
+    if (after === undefined || after === null) return [];
+    const list = typeof after === 'string' ? [after] : after;
+    if (!Array.isArray(list))
+      throw invalidArgument(`after must be an array of task ids, got ${quote(after)}`);
+    if (list.length > MAX_AFTER)
+      throw invalidArgument(`after may name at most ${MAX_AFTER} tasks, got ${list.length}`);
+    return [
+      ...new Set(
+        list.map((entry, index) => {
+          try {
+            return this.resolve(validateTaskId(entry)).id;
+          } catch (error) {
+            if (error instanceof BackburnerError && error.code === 'TASK_NOT_FOUND')
+              throw invalidArgument(
+                `after[${index}] names no task: ${quote(entry)} (a task can only run after tasks that exist already)`,
+              );
+            throw error;
+          }
+        }),
+      ),
+    ];
   }
 
   async status(taskId: unknown): Promise<TaskDetails> {
@@ -145,6 +279,11 @@ export class Backburner {
   async result(taskId: unknown, options: ResultOptions = {}): Promise<TaskResult> {
     const request = parseReadRequest(options);
     const row = await this.read(taskId);
+    const attempt = this.attemptToRead(row, options.attempt, request.since !== undefined);
+    if (attempt !== null) {
+      const range = this.schedule.attemptRange(row, attempt);
+      if (range !== null) request.range = range;
+    }
     const { grep } = request;
     const view =
       grep === undefined
@@ -152,7 +291,27 @@ export class Backburner {
         : await grepOffThread(this.logFile(row.id), layoutOf(row), { ...request, grep }, this.grepBudgetMs());
     if (row.log_removed === 1)
       view.output = '[the log of this task was removed by the retention policy or the home quota]';
-    return { ...this.details(row), ...view };
+    const result: TaskResult = { ...this.details(row), ...view };
+    if (request.range !== undefined && attempt !== null) result.output_attempt = attempt;
+    return result;
+  }
+
+  /**
+   * Which attempt of a retried task a read shows: the one asked for, else the last that started
+   * (except for a `since` read, which follows the whole log); null for a task without retries.
+   */
+  private attemptToRead(row: TaskRow, asked: unknown, followsCursor: boolean): number | null {
+    const last = this.schedule.lastStartedAttempt(row);
+    if (asked === undefined || asked === null) return followsCursor ? null : last;
+    const attempt = validateIntegerInRange('attempt', asked, 1, MAX_RETRIES + 1);
+    if (last === null || attempt > last) {
+      throw invalidArgument(
+        last === null
+          ? `attempt: task ${row.id} has ${row.retries === 0 ? 'no retries' : 'not started an attempt yet'}, so there is no attempt ${attempt} to read`
+          : `attempt must be between 1 and ${last} (the attempts task ${row.id} has started), got ${attempt}`,
+      );
+    }
+    return attempt;
   }
 
   async cancel(taskId: unknown): Promise<CancelResult> {
@@ -171,7 +330,7 @@ export class Backburner {
     return { task_id: id, deleted };
   }
 
-  async list(options: ListOptions = {}): Promise<{ tasks: TaskRecord[]; next_cursor?: string }> {
+  async list(options: ListOptions = {}): Promise<{ tasks: ListedTask[]; next_cursor?: string }> {
     const limit = validateIntegerInRange('limit', options.limit ?? DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
     const filter: TaskFilter = {};
     const statuses = parseStatuses(options.status);
@@ -180,6 +339,8 @@ export class Backburner {
     if (label !== null) filter.label = label;
     if (options.cwd !== undefined && options.cwd !== null)
       filter.cwd = validateCwd(options.cwd, this.baseCwd);
+    if (options.queue !== undefined && options.queue !== null)
+      filter.queue = validateQueueName(options.queue);
     const since = validateSince('since', options.since);
     if (since !== undefined) filter.createdSince = since;
     const before = parseListCursor(options.cursor);
@@ -189,7 +350,11 @@ export class Backburner {
     const now = Date.now();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const tasks = page.map((row) => toRecord(row, now));
+    const tasks = page.map((row): ListedTask => {
+      const record: ListedTask = toRecord(row, now);
+      if (row.status === 'queued') record.queue_position = this.schedule.insight(row, now).queue_position;
+      return record;
+    });
     return rows.length > limit && last !== undefined
       ? { tasks, next_cursor: `${last.created_at}.${last.id}` }
       : { tasks };
@@ -334,6 +499,7 @@ export class Backburner {
         this.logFile(row.id),
         isTerminal(row.status) ? [] : this.store.recentDurations(row.command, row.cwd),
       ),
+      ...this.schedule.insight(row),
     };
   }
 

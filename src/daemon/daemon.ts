@@ -9,6 +9,11 @@ import { ensureHome } from '../store/home.js';
 import { canPunchHoles } from '../store/hole-punch.js';
 import { LogKeeper } from '../store/log-keeper.js';
 import { TaskStore } from '../store/task-store.js';
+import { ScheduleStore } from '../store/schedule-store.js';
+import { PendingEnv } from '../scheduler/pending-env.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { DEFAULT_QUEUE } from '../shared/queues.js';
+import { policyFilePath, QueuePolicyFile } from '../policy/queues.js';
 import { currentPlatform } from '../supervisor/current-platform.js';
 import { LocalSupervisor } from '../supervisor/supervisor.js';
 import { DaemonLock } from './lock.js';
@@ -41,12 +46,27 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   writeFileSync(paths.daemonPid, `${process.pid}\n`, { mode: 0o600 });
 
   const platform = currentPlatform();
-  const store = new TaskStore(openDatabase(paths.database));
+  const db = openDatabase(paths.database);
+  const store = new TaskStore(db);
+  const schedule = new ScheduleStore(db);
   // eslint-disable-next-line prefer-const -- the supervisor's callback needs the engine, made after it
   let engine: Engine;
   const supervisor = new LocalSupervisor(platform, (id, observation) => engine.handleExit(id, observation));
-  engine = new Engine(store, supervisor, { logsDir: paths.logs, killGraceMs: settings.killGraceMs });
+  engine = new Engine(store, schedule, supervisor, {
+    logsDir: paths.logs,
+    killGraceMs: settings.killGraceMs,
+  });
   engine.recover();
+  const queuePolicy = new QueuePolicyFile(policyFilePath(env, settings.home));
+  const scheduler = new Scheduler(
+    engine,
+    store,
+    schedule,
+    new PendingEnv(paths.pendingEnv),
+    () => queuePolicy.read(),
+    log,
+  );
+  scheduler.start();
   const keeper = new LogKeeper(store, paths.logs, settings, {
     holes: () => canPunchHoles(paths.logs), // asked when a log first passes the cap
     onError: (id, error) => log(`could not punch a hole in the log of ${id}: ${error.message}`),
@@ -73,7 +93,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     // The override exists for the upgrade test, which needs a daemon of "another" version.
     ping: async () => ({ pid: process.pid, version: env.BACKBURNER_TEST_DAEMON_VERSION ?? VERSION }),
     start: async (params) => {
-      const started = engine.start(params);
+      const { queue, after, ...rest } = params;
+      const started = scheduler.submit({ ...rest, queue: queue ?? DEFAULT_QUEUE, after: after ?? [] });
       startsInFlight.add(started);
       try {
         return { task: await started };
@@ -82,6 +103,9 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
       }
     },
     cancel: async (params) => engine.cancel(params.id),
+    configureQueue: async (params) => ({
+      queue: scheduler.configure(params.name, { maxParallel: params.maxParallel, paused: params.paused }),
+    }),
     delete: async (params) => {
       const task = store.get(params.id);
       if (task !== undefined && !isTerminal(task.status)) {
@@ -109,7 +133,8 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
   let idleSince = Date.now();
   const idleTimer = setInterval(
     () => {
-      if (engine.busy > 0) idleSince = Date.now();
+      // Tasks that wait to start keep the daemon too: nobody else would start them.
+      if (engine.busy > 0 || scheduler.keepsDaemonAlive()) idleSince = Date.now();
       else if (Date.now() - idleSince >= settings.daemonIdleMs) void stop('idle with nothing running');
     },
     Math.min(1000, Math.max(50, settings.daemonIdleMs / 4)),
@@ -123,7 +148,9 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     server.close();
     connections.broadcast({ event: 'stopping' });
     await Promise.allSettled([...startsInFlight]); // a start under way is recorded and supervised first
+    await scheduler.settle(); // and so is a launch the scheduler began
     await engine.settle(); // never leave a tree half-killed
+    scheduler.close();
     engine.close();
     connections.endAll();
     store.db.close();

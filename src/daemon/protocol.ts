@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { TaskRow } from '../shared/task.js';
 import { MAX_TIMEOUT_SECONDS, TASK_ID_PATTERN } from '../shared/validate.js';
 import type { ResourceLimits } from '../supervisor/platform.js';
+import { MAX_PARALLEL, QUEUE_NAME_PATTERN, type EffectiveQueue } from '../shared/queues.js';
+import { MAX_AFTER, MAX_RETRIES, MAX_RETRY_DELAY_SECONDS } from '../shared/validate.js';
 
 /**
  * The daemon's wire protocol: one JSON object per line over a local socket. Requests carry an id and
@@ -20,8 +22,21 @@ export interface DaemonMethods {
       limits: ResourceLimits;
       /** The caller's umask, for the files the task creates (absent from older clients: 022). */
       umask?: number;
+      /** Absent from older clients: the default queue, no dependencies, no retries, no delay. */
+      queue?: string;
+      after?: string[];
+      notBefore?: number | null;
+      retries?: number;
+      retryDelaySeconds?: number;
+      retryInterrupted?: boolean;
+      restartedFrom?: string | null;
+      envNames?: string[];
     };
     result: { task: TaskRow };
+  };
+  configureQueue: {
+    params: { name: string; maxParallel: number | null; paused: boolean | null };
+    result: { queue: EffectiveQueue };
   };
   cancel: { params: { id: string }; result: { task: TaskRow; changed: boolean; processesEnded: number } };
   delete: { params: { id: string }; result: { deleted: boolean } };
@@ -117,6 +132,21 @@ const PARAMS: { [M in DaemonMethod]: z.ZodType<DaemonMethods[M]['params']> } = {
       label: z.string().max(1000).nullable(),
       limits: z.object({ memoryMb: limit, cpuSeconds: limit }),
       umask: z.number().int().min(0).max(0o777).optional(),
+      queue: z.string().regex(QUEUE_NAME_PATTERN).optional(),
+      after: z.array(taskId).max(MAX_AFTER).optional(),
+      notBefore: z.number().int().nonnegative().nullable().optional(),
+      retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
+      retryDelaySeconds: z.number().min(0).max(MAX_RETRY_DELAY_SECONDS).optional(),
+      retryInterrupted: z.boolean().optional(),
+      restartedFrom: taskId.nullable().optional(),
+      envNames: z.array(z.string().max(1000)).max(10_000).optional(),
+    })
+    .strict(),
+  configureQueue: z
+    .object({
+      name: z.string().regex(QUEUE_NAME_PATTERN),
+      maxParallel: z.number().int().min(1).max(MAX_PARALLEL).nullable(),
+      paused: z.boolean().nullable(),
     })
     .strict(),
   cancel: z.object({ id: taskId }).strict(),

@@ -3,11 +3,14 @@ import { appendFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { ProcessIdentity, ResourceLimits } from '../supervisor/platform.js';
 import type { ExitObservation, TaskRunner } from '../supervisor/supervisor.js';
-import { exitStatusPath, logPath, recentLogText } from '../store/logs.js';
+import { layoutOf } from '../store/log-cap.js';
+import { appendOwnLine, exitStatusPath, logPath, recentLogText } from '../store/logs.js';
+import type { ScheduleStore } from '../store/schedule-store.js';
 import type { TaskEnding, TaskStore } from '../store/task-store.js';
+import { attemptMarkerLine, backoffMs, retryNote, shouldRetry } from './attempts.js';
 import { taskNotFound } from '../shared/errors.js';
 import { attributeToLimit, endingFromExitStatus } from './outcome.js';
-import { isTerminal, type TaskRow } from '../shared/task.js';
+import { isTerminal, type TaskRow, type TaskStatus } from '../shared/task.js';
 
 export interface EngineOptions {
   logsDir: string;
@@ -15,13 +18,27 @@ export interface EngineOptions {
   killGraceMs: number;
 }
 
-export interface StartRequest {
+/** What a task is: everything stored about it before it starts (never its environment's values). */
+export interface TaskSpec {
   command: string;
   cwd: string;
-  env: Record<string, string>;
   timeoutSeconds: number | null;
   label?: string | null;
   limits?: ResourceLimits;
+  queue: string;
+  /** Not to start before this time (ms). */
+  notBefore?: number | null;
+  retries?: number;
+  retryDelaySeconds?: number;
+  retryInterrupted?: boolean;
+  restartedFrom?: string | null;
+  /** Names of the variables the caller gave in `env`, so that a restart can ask for them again. */
+  envNames?: readonly string[];
+}
+
+/** What a launch needs that is never stored in the database. */
+export interface LaunchContext {
+  env: Record<string, string>;
   /** The file mode mask the command runs with: the caller's, not the daemon's own 077. */
   umask?: number;
 }
@@ -35,6 +52,10 @@ export interface CancelOutcome {
 
 export interface EngineEvents {
   ended: [task: TaskRow];
+  /** An attempt ended and the task waits for its next one. */
+  requeued: [task: TaskRow];
+  /** Nothing of the task runs any more (a requeued task may start its next attempt now). */
+  reaped: [id: string];
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -54,6 +75,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   constructor(
     private readonly store: TaskStore,
+    private readonly schedule: ScheduleStore,
     private readonly runner: TaskRunner,
     private readonly options: EngineOptions,
   ) {
@@ -71,20 +93,38 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.live.size + this.terminations.size;
   }
 
-  async start(request: StartRequest): Promise<TaskRow> {
+  /** Records a new task, waiting to be launched. The caller adds its dependencies in the same transaction. */
+  create(spec: TaskSpec): TaskRow {
     const id = this.newId();
-    const marker = randomBytes(16).toString('hex');
     this.store.insert({
       id,
-      command: request.command,
-      cwd: request.cwd,
+      command: spec.command,
+      cwd: spec.cwd,
       createdAt: Date.now(),
-      timeoutSeconds: request.timeoutSeconds,
-      marker,
-      label: request.label ?? null,
-      maxMemoryMb: request.limits?.memoryMb ?? null,
-      maxCpuSeconds: request.limits?.cpuSeconds ?? null,
+      timeoutSeconds: spec.timeoutSeconds,
+      marker: randomBytes(16).toString('hex'),
+      label: spec.label ?? null,
+      maxMemoryMb: spec.limits?.memoryMb ?? null,
+      maxCpuSeconds: spec.limits?.cpuSeconds ?? null,
+      queue: spec.queue,
+      notBefore: spec.notBefore ?? null,
+      retries: spec.retries ?? 0,
+      retryDelaySeconds: spec.retryDelaySeconds ?? 1,
+      retryInterrupted: spec.retryInterrupted ?? false,
+      restartedFrom: spec.restartedFrom ?? null,
+      envNames: spec.envNames ?? [],
     });
+    return this.row(id);
+  }
+
+  /**
+   * Starts the next attempt of a waiting task. Returns null when the task was not waiting any more
+   * (cancelled meanwhile, or claimed by another launch): nothing was started.
+   */
+  async launch(id: string, context: LaunchContext): Promise<TaskRow | null> {
+    if (!this.store.claim(id)) return null;
+    const row = this.row(id);
+    const { marker } = row;
     const paths = {
       logPath: logPath(this.options.logsDir, id),
       exitStatusPath: exitStatusPath(this.options.logsDir, id),
@@ -92,14 +132,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.live.add(id);
     let leader: ProcessIdentity;
     try {
+      if (row.retries > 0) {
+        const now = Date.now();
+        const offset = appendOwnLine(
+          paths.logPath,
+          attemptMarkerLine(row.attempt, row.retries + 1, now),
+          layoutOf(row),
+        );
+        this.schedule.attemptStarted(id, row.attempt, now, offset);
+      }
       leader = await this.runner.launch({
         id,
         marker,
-        command: request.command,
-        cwd: request.cwd,
-        env: request.env,
-        limits: request.limits ?? { memoryMb: null, cpuSeconds: null },
-        umask: validUmask(request.umask),
+        command: row.command,
+        cwd: row.cwd,
+        env: context.env,
+        limits: { memoryMb: row.max_memory_mb, cpuSeconds: row.max_cpu_seconds },
+        umask: validUmask(context.umask),
         ...paths,
       });
     } catch (error) {
@@ -118,8 +167,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     if (!started) {
       // Cancelled while it was being spawned (or it already exited): whatever runs now is not wanted.
-      const row = this.row(id);
-      if (row.status === 'cancelled') {
+      const current = this.row(id);
+      if (current.status === 'cancelled') {
         this.live.delete(id);
         const ended = await this.runner.terminate({ leader, marker }, this.options.killGraceMs);
         this.store.markReaped(id, ended);
@@ -128,6 +177,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.armTimeout(this.row(id));
     return this.row(id);
+  }
+
+  /** Ends a waiting task that can never run, because a task it was to run after did not complete. */
+  failDependant(id: string, dependency: { id: string; status: TaskStatus }, reason: string): boolean {
+    const won = this.store.failDependant(id, dependency, Date.now(), reason);
+    if (won) this.emit('ended', this.row(id));
+    return won;
+  }
+
+  /** Ends a waiting task that cannot be started (its launch context was lost). */
+  failWaiting(id: string, reason: string): boolean {
+    return this.end(id, 'queued', {
+      status: 'failed',
+      terminatedBy: 'spawn_error',
+      endedAt: Date.now(),
+      reason,
+    });
   }
 
   async cancel(id: string): Promise<CancelOutcome> {
@@ -141,10 +207,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Called by the runner when a task's wrapper has gone. */
   handleExit(id: string, observation: ExitObservation): void {
+    const row = this.store.get(id);
+    // The wrapper of an earlier attempt, whose end was already settled: the task has moved on.
+    if (row !== undefined && row.pid !== null && observation.pid !== undefined && row.pid !== observation.pid)
+      return;
     this.live.delete(id);
     this.clearTimeout(id);
-    const row = this.store.get(id);
     if (row === undefined || isTerminal(row.status)) return; // a cancel or timeout got there first
+    if (row.status === 'queued' && row.pid !== null) return; // a timeout requeued it for its next attempt
     const now = Date.now();
     // The status file's time is the true end when nobody watched (a task that ended between daemons).
     const endedAt = Math.min(now, Math.max(observation.recordedAt ?? now, row.started_at ?? row.created_at));
@@ -174,8 +244,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   recover(): void {
     for (const row of this.store.unreaped()) {
       const leader = leaderOf(row);
-      if (isTerminal(row.status)) {
-        this.reapInBackground(row); // its processes were being ended when the last daemon died
+      if (isTerminal(row.status) || (row.status === 'queued' && leader !== null)) {
+        // Its processes were being ended when the last daemon died: after the task's end, or after an
+        // attempt that is to be retried (which may start once nothing of the last one is left).
+        this.reapInBackground(row);
       } else if (row.status === 'queued' || leader === null) {
         this.end(
           row.id,
@@ -232,6 +304,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       return { task: this.row(id), changed: false, processesEnded: 0 };
     }
     this.clearTimeout(id);
+    // A task waiting in its queue has nothing running (reaped = 1): there is nothing to end.
+    if (row.status === 'queued' && row.reaped === 1)
+      return { task: this.row(id), changed: true, processesEnded: 0 };
     const processesEnded = await this.reap(this.row(id));
     return { task: this.row(id), changed: true, processesEnded };
   }
@@ -250,6 +325,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       .terminate({ leader, marker: row.marker }, this.options.killGraceMs, afterExit)
       .then((ended) => {
         this.store.markReaped(row.id, ended);
+        this.emit('reaped', row.id);
         return ended;
       })
       .finally(() => this.terminations.delete(row.id));
@@ -265,9 +341,34 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.reap(row, afterExit).catch(() => undefined);
   }
 
-  /** The compare-and-set every state change goes through; emits `ended` for the writer that won. */
+  /**
+   * The compare-and-set every state change goes through; emits `ended` for the writer that won. An
+   * attempt that ends in a way its task retries goes back to waiting instead (`requeued`), after its
+   * back-off; its processes are reaped before the next attempt may start.
+   */
   private end(id: string, from: TaskRow['status'], ending: TaskEnding): boolean {
-    const won = this.store.finish(id, from, ending);
+    const row = this.store.get(id);
+    if (row !== undefined && from === 'working' && shouldRetry(row, ending)) {
+      const delayMs = backoffMs(row);
+      const won = this.store.db.transaction(() => {
+        if (!this.store.requeue(id, from, row.attempt + 1, ending.endedAt + delayMs)) return false;
+        this.schedule.attemptEnded(id, row.attempt, ending);
+        return true;
+      })();
+      if (won) {
+        this.live.delete(id);
+        this.clearTimeout(id);
+        appendFileSync(logPath(this.options.logsDir, id), retryNote(ending, delayMs), { mode: 0o600 });
+        this.emit('requeued', this.row(id));
+      }
+      return won;
+    }
+    const won = this.store.db.transaction(() => {
+      if (!this.store.finish(id, from, ending)) return false;
+      if (row !== undefined && row.retries > 0 && from === 'working')
+        this.schedule.attemptEnded(id, row.attempt, ending);
+      return true;
+    })();
     if (won) {
       this.live.delete(id);
       this.clearTimeout(id);

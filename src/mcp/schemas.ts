@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { quote } from '../shared/errors.js';
 import { TASK_STATUSES } from '../shared/task.js';
-import { MAX_TIMEOUT_SECONDS } from '../shared/validate.js';
+import { MAX_RETRIES, MAX_RETRY_DELAY_SECONDS, MAX_TIMEOUT_SECONDS } from '../shared/validate.js';
 import { MAX_WAIT_SECONDS } from '../client/arguments.js';
 
 /** A zod error message that names the argument and quotes the value the client sent. */
@@ -22,7 +22,9 @@ export const taskRecordShape = {
   cwd: z.string(),
   status: z
     .enum(TASK_STATUSES)
-    .describe('working while it runs; then completed, failed, cancelled, timed_out or interrupted.'),
+    .describe(
+      'queued while it waits (for a slot in its queue, a task it runs after, its start time or a retry); working while it runs; then completed, failed, cancelled, timed_out or interrupted.',
+    ),
   created_at: z.string().describe('ISO 8601, UTC.'),
   started_at: z.string().optional(),
   ended_at: z.string().optional(),
@@ -35,7 +37,7 @@ export const taskRecordShape = {
     .string()
     .optional()
     .describe(
-      'Why it ended: exit, signal, cancel, timeout, memory_limit, cpu_limit, spawn_error, supervisor_lost or reboot.',
+      'Why it ended: exit, signal, cancel, timeout, memory_limit, cpu_limit, spawn_error, supervisor_lost, reboot, or dependency (a task it was to run after did not complete, so it never ran).',
     ),
   reason: z.string().optional().describe('A plain-words reason for an unusual end.'),
   pid: z.number().int().optional().describe('The process group of a working task.'),
@@ -50,6 +52,32 @@ export const taskRecordShape = {
     .describe(
       'Processes the command left running when it exited (daemonised, setsid), which were then ended.',
     ),
+  queue: z.string().describe('The queue whose parallel limit it counts against.'),
+  not_before: z.string().optional().describe('While queued: it does not start before this time.'),
+  attempt: z.number().int().optional().describe('With retries: the attempt running now, or the last one.'),
+  attempts: z.number().int().optional().describe('With retries: how many attempts it may have in all.'),
+  restarted_from: z.string().optional().describe('The task this one repeats (restart_task).'),
+  failed_dependency: z
+    .object({ task_id: z.string(), status: z.enum(TASK_STATUSES) })
+    .optional()
+    .describe('For terminated_by dependency: the task that did not complete, and how it ended.'),
+  queue_position: z.number().int().optional().describe('While queued: its place in its queue (1 is next).'),
+  waiting_for: z.array(z.string()).optional().describe('While queued: what it waits for.'),
+  after: z.array(z.string()).optional().describe('While queued: the tasks it still waits for.'),
+  attempt_history: z
+    .array(
+      z.object({
+        attempt: z.number().int(),
+        status: z.enum(TASK_STATUSES).optional(),
+        exit_code: z.number().int().optional(),
+        signal: z.string().optional(),
+        terminated_by: z.string().optional(),
+        started_at: z.string().optional(),
+        ended_at: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe('With retries: each attempt that ran, with its exit code and times.'),
 };
 
 export const taskRecordSchema = z.object(taskRecordShape);
@@ -97,6 +125,11 @@ export const outputViewShape = {
     .optional()
     .describe('Present when the answer was cut: what was left out and how to read it.'),
   match_count: z.number().int().optional().describe('With grep: how many lines matched in all.'),
+  output_attempt: z
+    .number()
+    .int()
+    .optional()
+    .describe('With retries: the attempt whose output this is (line numbers count from its start).'),
 };
 
 export const taskDetailsSchema = z.object({ ...taskRecordShape, ...insightShape });
@@ -133,6 +166,47 @@ export const commandArguments = {
     })
     .optional()
     .describe('Kill the task (status timed_out) if it runs longer than this. No limit by default.'),
+};
+
+/** How a command is scheduled: its queue, what it runs after, retries and a delayed start. */
+export const schedulingArguments = {
+  queue: z
+    .string({ error: mustBe('queue', 'a string (a queue name)') })
+    .optional()
+    .describe(
+      "The queue it waits in (default 'default', which runs 2 per CPU core at once; any other queue runs 1 at a time until configure_queue raises it). For a fan-out of many commands, put them in one queue instead of starting them all at once.",
+    ),
+  after: z
+    .array(z.string({ error: mustBe('after', 'an array of task ids') }), {
+      error: mustBe('after', 'an array of task ids'),
+    })
+    .optional()
+    .describe(
+      'Task ids (or unique prefixes) this one runs after: it starts only when every one has completed with exit code 0, and ends failed (terminated_by dependency) without running if one does not. Chain steps with it instead of waiting for each yourself.',
+    ),
+  retries: positiveInteger('retries', 0, MAX_RETRIES)
+    .optional()
+    .describe(
+      `Run it again, under the same task_id, up to this many more times (0 to ${MAX_RETRIES}) when it fails or times out.`,
+    ),
+  retry_delay_seconds: z
+    .number({ error: mustBe('retry_delay_seconds', 'a number') })
+    .min(0, { error: mustBe('retry_delay_seconds', 'at least 0') })
+    .max(MAX_RETRY_DELAY_SECONDS, {
+      error: mustBe('retry_delay_seconds', `at most ${MAX_RETRY_DELAY_SECONDS}`),
+    })
+    .optional()
+    .describe('Wait before the first retry (default 1 s), doubled before each next one.'),
+  retry_interrupted: z
+    .boolean({ error: mustBe('retry_interrupted', 'true or false') })
+    .optional()
+    .describe('Also retry an attempt that ended interrupted (only if the command is safe to run twice).'),
+  not_before: z
+    .union([z.string(), z.number()], {
+      error: mustBe('not_before', 'an ISO 8601 time or a number of seconds'),
+    })
+    .optional()
+    .describe('Do not start before this: an ISO 8601 time with a zone, or seconds from now.'),
 };
 
 export const waitSecondsArgument = (fallback: number) =>

@@ -12,6 +12,8 @@ import { registerTaskStatus } from './tools/task-status.js';
 import { registerWaitTasks } from './tools/wait-tasks.js';
 import { registerDeleteTask } from './tools/delete-task.js';
 import { registerRunCommand } from './tools/run-command.js';
+import { registerRestartTask } from './tools/restart-task.js';
+import { registerQueueTools } from './tools/queues.js';
 import { TaskActivity } from '../client/task-activity.js';
 import {
   publishSubscriptions,
@@ -32,7 +34,10 @@ output mid-run (since=next_cursor for only the new part, grep to search); cancel
 its whole process tree. Tasks outlive this server: list_tasks finds tasks from earlier sessions.
 run_command runs a command and answers with its result if it ends within wait_seconds (default 10),
 otherwise like start_task. Each task's output is also the resource backburner://tasks/{task_id}/output.
-Status 'interrupted' means supervision was lost and the true end is unknown.`;
+Status 'interrupted' means supervision was lost and the true end is unknown.
+Scheduling: for many commands at once, give them one queue (configure_queue sets how many run at once);
+for steps that depend on each other, start them all now with after=[previous task_id] instead of waiting
+for each; retries reruns a flaky command; not_before delays a start. A queued task says what it waits for.`;
 
 /**
  * How this server instance hears of task changes to push to its client:
@@ -68,6 +73,8 @@ export function createMcpServer(context: McpContext, delivery: Delivery): McpSer
   registerWaitTasks(server, backburner);
   registerDeleteTask(server, backburner);
   registerRunCommand(server, backburner, timing);
+  registerRestartTask(server, backburner);
+  registerQueueTools(server, backburner);
   registerTaskMethods(server, backburner, timing);
   registerResources(server, backburner);
   if (delivery === 'legacy') serveLegacySubscriptions(server, activity);

@@ -105,7 +105,7 @@ export function detailedTask(task: TaskResult, logFile: string, timing: TaskTimi
   const detailed: Record<string, unknown> = {
     taskId: task.task_id,
     status,
-    statusMessage: task.summary,
+    statusMessage: task.status === 'queued' ? queuedMessage(task) : task.summary,
     createdAt: new Date(created).toISOString(),
     lastUpdatedAt: new Date(updated).toISOString(),
     // A running task is never discarded; an ended one is kept for the retention period after its end.
@@ -121,6 +121,13 @@ export function detailedTask(task: TaskResult, logFile: string, timing: TaskTimi
     };
   }
   return detailed;
+}
+
+/** The extension has no status for "waiting to start": a queued task is `working`, and its message says why. */
+function queuedMessage(task: TaskResult): string {
+  const place = task.queue_position === undefined ? '' : ` (place ${task.queue_position})`;
+  const waits = task.waiting_for === undefined ? '' : `: waiting for ${task.waiting_for.join('; ')}`;
+  return `queued in '${task.queue}'${place}${waits}`;
 }
 
 /** The handle a tools/call returns when its command is still running. */

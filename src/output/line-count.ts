@@ -28,8 +28,8 @@ function newlinesIn(buffer: Buffer, end: number): number {
 }
 
 function update(log: LogView): Counted {
-  const { path, generation, ino, size } = log;
-  const known = counted.get(path);
+  const { key, generation, ino, size } = log;
+  const known = counted.get(key);
   const resume =
     known !== undefined && known.generation === generation && known.ino === ino && known.size <= size;
   const entry: Counted = resume
@@ -44,7 +44,7 @@ function update(log: LogView): Counted {
     entry.lastByte = buffer[read - 1] ?? NEWLINE;
     entry.size += read;
   }
-  counted.set(path, entry);
+  counted.set(key, entry);
   return entry;
 }
 

@@ -17,6 +17,11 @@ export interface ReadRequest {
   maxMatches: number;
   maxBytes: number;
   raw: boolean;
+  /**
+   * Only this part of the log (logical offsets; `to` null for "to the end"): one attempt of a retried
+   * task. Line numbers then count from its start; cursors stay offsets in the whole log.
+   */
+  range?: { from: number; to: number | null };
 }
 
 /** A slice of a task's output, shaped to fit in an agent's context window. */
@@ -36,9 +41,9 @@ export interface OutputView {
   match_count?: number;
 }
 
-function openLog(path: string, layout: LogLayout): LogView | null {
+function openLog(path: string, layout: LogLayout, window?: { from: number; to: number }): LogView | null {
   try {
-    return LogView.open(path, layout);
+    return LogView.open(path, layout, window);
   } catch {
     return null;
   }
@@ -104,27 +109,37 @@ function fitHead(bytes: Buffer, maxBytes: number, more = false): { kept: Buffer;
 
 /** Reads part of a task's log, as `request` asks; never loads more than the answer into memory. */
 export async function readOutput(path: string, layout: LogLayout, request: ReadRequest): Promise<OutputView> {
-  const log = openLog(path, layout);
+  const { range } = request;
+  const window =
+    range === undefined
+      ? undefined
+      : {
+          from: physicalOffset(layout, range.from).position,
+          to: range.to === null ? Number.MAX_SAFE_INTEGER : physicalOffset(layout, range.to).position,
+        };
+  const base = window?.from ?? 0;
+  const log = openLog(path, layout, window);
   const totalLines = log === null ? 0 : countLines(log);
   const size = log?.size ?? 0;
   const view: OutputView = {
     output: '',
     output_total_lines: totalLines,
-    next_cursor: String(logicalOffset(layout, size)),
+    next_cursor: String(logicalOffset(layout, base + size)),
   };
   if (layout.droppedBytes > 0) view.dropped_bytes = layout.droppedBytes;
   if (log === null) return view;
   try {
     if (request.grep !== undefined) return await grepLog(log, size, request, view);
     if (request.since !== undefined) {
-      const { position, missedBytes } = physicalOffset(layout, request.since);
-      if (missedBytes > 0) view.missed_bytes = missedBytes;
+      const found = physicalOffset(layout, request.since);
+      const position = Math.min(size, Math.max(0, found.position - base));
+      if (found.missedBytes > 0) view.missed_bytes = found.missedBytes;
       const wanted = Math.max(0, size - position);
       const bytes = log.readAt(position, Math.min(wanted, request.maxBytes));
       const { kept, omitted } = fitHead(bytes, request.maxBytes, wanted > bytes.length);
       const unread = omitted + (wanted - bytes.length);
       view.output = text(kept, request.raw);
-      view.next_cursor = String(logicalOffset(layout, position + kept.length));
+      view.next_cursor = String(logicalOffset(layout, base + position + kept.length));
       if (unread > 0) {
         view.truncated = `${unread} more bytes after this; call again with since="${view.next_cursor}" to read on`;
       }

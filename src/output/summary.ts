@@ -9,21 +9,28 @@ export function summarize(task: TaskRecord, lastLine?: string): string {
   let text: string;
   switch (task.status) {
     case 'queued':
-      text = 'starting';
+      text =
+        task.attempt !== undefined && task.attempt > 1
+          ? `waiting to retry (attempt ${task.attempt} of ${task.attempts ?? task.attempt} next)`
+          : `waiting in queue '${task.queue}'`;
       break;
     case 'working':
       text = `working for ${took}`;
+      if (task.attempt !== undefined)
+        text += ` (attempt ${task.attempt} of ${task.attempts ?? task.attempt})`;
       break;
     case 'completed':
       text = `completed in ${took}`;
       break;
     case 'failed':
       text =
-        task.signal !== undefined
-          ? `failed after ${took}: killed by ${task.signal}`
-          : task.exit_code !== undefined
-            ? `failed after ${took} with exit code ${task.exit_code}`
-            : `failed after ${took}${task.reason !== undefined ? `: ${task.reason}` : ''}`;
+        task.terminated_by === 'dependency' && task.reason !== undefined
+          ? task.reason
+          : task.signal !== undefined
+            ? `failed after ${took}: killed by ${task.signal}`
+            : task.exit_code !== undefined
+              ? `failed after ${took} with exit code ${task.exit_code}`
+              : `failed after ${took}${task.reason !== undefined ? `: ${task.reason}` : ''}`;
       break;
     case 'cancelled':
       text = `cancelled after ${took}`;

@@ -32,7 +32,9 @@ export type TerminatedBy =
   | 'cpu_limit'
   | 'spawn_error'
   | 'supervisor_lost'
-  | 'reboot';
+  | 'reboot'
+  /** A task it was to run after did not complete, so it never ran. */
+  | 'dependency';
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -69,6 +71,23 @@ export interface TaskRow {
   log_removed: number;
   max_memory_mb: number | null;
   max_cpu_seconds: number | null;
+  /** The queue whose parallel limit the task counts against. */
+  queue: string;
+  /** Not to start before this time (ms): a delayed start, or a retry's back-off. */
+  not_before: number | null;
+  /** Runs after the first that may follow a failure or timeout. */
+  retries: number;
+  retry_delay_seconds: number;
+  /** 1 when an `interrupted` attempt is retried too (the command is safe to run twice). */
+  retry_interrupted: number;
+  /** The attempt running now, or the last one (1-based). */
+  attempt: number;
+  restarted_from: string | null;
+  /** JSON array of the names of the variables given in `env` (never their values). */
+  env_names: string | null;
+  /** For terminated_by 'dependency': the task that did not complete, and how it ended. */
+  failed_dependency: string | null;
+  failed_dependency_status: TaskStatus | null;
 }
 
 /** A task as adapters show it: snake_case, ISO 8601 UTC times, fields only where they mean something. */
@@ -95,6 +114,15 @@ export interface TaskRecord {
   log_removed?: boolean;
   /** Processes the command left running when it exited (daemonised, setsid), which backburner ended. */
   leftovers_ended?: number;
+  queue: string;
+  /** While queued: the time before which it does not start. */
+  not_before?: string;
+  /** With retries: the attempt running now (or the last one), and how many it may have in all. */
+  attempt?: number;
+  attempts?: number;
+  restarted_from?: string;
+  /** For terminated_by 'dependency': the task that did not complete, and how it ended. */
+  failed_dependency?: { task_id: string; status: TaskStatus };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -107,6 +135,7 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
     cwd: row.cwd,
     status: row.status,
     created_at: iso(row.created_at),
+    queue: row.queue,
   };
   if (row.started_at !== null) record.started_at = iso(row.started_at);
   if (row.ended_at !== null) {
@@ -132,5 +161,14 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
   if ((row.status === 'completed' || row.status === 'failed') && (row.processes_ended ?? 0) > 0) {
     record.leftovers_ended = row.processes_ended ?? 0;
   }
+  if (row.status === 'queued' && row.not_before !== null && row.not_before > now)
+    record.not_before = iso(row.not_before);
+  if (row.retries > 0) {
+    record.attempt = row.attempt;
+    record.attempts = row.retries + 1;
+  }
+  if (row.restarted_from !== null) record.restarted_from = row.restarted_from;
+  if (row.failed_dependency !== null && row.failed_dependency_status !== null)
+    record.failed_dependency = { task_id: row.failed_dependency, status: row.failed_dependency_status };
   return record;
 }

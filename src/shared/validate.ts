@@ -149,3 +149,61 @@ export function validateSince(name: string, since: unknown, now: number = Date.n
   }
   return time;
 }
+
+/** Dependencies one task may name: a chain needs one, a fan-in rarely more than a few dozen. */
+export const MAX_AFTER = 100;
+export const MAX_RETRIES = 10;
+/** The first back-off may be at most an hour (it doubles after each attempt). */
+export const MAX_RETRY_DELAY_SECONDS = 3600;
+/** A delayed start at most a year ahead: further is almost always a mistake of units. */
+const MAX_DELAY_MS = 366 * 24 * 3600 * 1000;
+
+export function validateRetries(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  return validateIntegerInRange('retries', value, 0, MAX_RETRIES);
+}
+
+export function validateRetryDelay(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_RETRY_DELAY_SECONDS)
+    throw invalidArgument(
+      `retry_delay_seconds must be a number of seconds between 0 and ${MAX_RETRY_DELAY_SECONDS}, got ${quote(value)}`,
+    );
+  return value;
+}
+
+export function validateBoolean(name: string, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw invalidArgument(`${name} must be true or false, got ${quote(value)}`);
+  return value;
+}
+
+/**
+ * `not_before` as a time in ms: an ISO 8601 time with a zone ("2026-12-01T18:00:00Z"), or a number of
+ * seconds from `now`. A time in the past means "now"; null when not given.
+ */
+export function validateNotBefore(value: unknown, now: number = Date.now()): number | null {
+  if (value === undefined || value === null) return null;
+  let at: number;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0)
+      throw invalidArgument(
+        `not_before as a number must be seconds from now (0 or more), got ${quote(value)}`,
+      );
+    at = now + value * 1000;
+  } else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim())) {
+    at = now + Number(value) * 1000;
+  } else if (
+    typeof value === 'string' &&
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i.test(value.trim())
+  ) {
+    at = Date.parse(value.trim());
+    if (Number.isNaN(at)) throw invalidArgument(`not_before is not a valid time: ${quote(value)}`);
+  } else {
+    throw invalidArgument(
+      `not_before must be an ISO 8601 time with a zone (such as "2026-12-01T18:00:00Z") or seconds from now, got ${quote(value)}`,
+    );
+  }
+  if (at - now > MAX_DELAY_MS) throw invalidArgument(`not_before is more than a year ahead: ${quote(value)}`);
+  return Math.round(at);
+}

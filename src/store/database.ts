@@ -48,6 +48,45 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE tasks ADD COLUMN max_cpu_seconds INTEGER;`,
   // Logs capped by punching a hole: the file keeps every kept byte at its written offset.
   `ALTER TABLE tasks ADD COLUMN log_punched INTEGER NOT NULL DEFAULT 0;`,
+  // Scheduling: queues with parallel limits, dependencies, retries, delayed starts, restarts.
+  // A waiting task is 'queued' with reaped = 1 (nothing of it runs); a launch claims it by setting
+  // reaped = 0 first, so that a daemon that dies mid-launch leaves a mark recovery can read.
+  `ALTER TABLE tasks ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';
+   ALTER TABLE tasks ADD COLUMN not_before INTEGER;
+   ALTER TABLE tasks ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN retry_delay_seconds REAL NOT NULL DEFAULT 1;
+   ALTER TABLE tasks ADD COLUMN retry_interrupted INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE tasks ADD COLUMN restarted_from TEXT;
+   ALTER TABLE tasks ADD COLUMN env_names TEXT;
+   ALTER TABLE tasks ADD COLUMN failed_dependency TEXT;
+   ALTER TABLE tasks ADD COLUMN failed_dependency_status TEXT;
+   CREATE INDEX tasks_waiting ON tasks (queue, created_at, id) WHERE status = 'queued';
+   CREATE TABLE task_dependencies (
+     task_id    TEXT NOT NULL,
+     depends_on TEXT NOT NULL,
+     satisfied  INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (task_id, depends_on)
+   ) WITHOUT ROWID;
+   CREATE INDEX dependencies_by_target ON task_dependencies (depends_on);
+   CREATE TABLE task_attempts (
+     task_id       TEXT NOT NULL,
+     attempt       INTEGER NOT NULL,
+     started_at    INTEGER,
+     ended_at      INTEGER,
+     status        TEXT,
+     exit_code     INTEGER,
+     signal        TEXT,
+     terminated_by TEXT,
+     log_offset    INTEGER NOT NULL,
+     PRIMARY KEY (task_id, attempt)
+   ) WITHOUT ROWID;
+   CREATE TABLE queues (
+     name         TEXT PRIMARY KEY,
+     max_parallel INTEGER,
+     paused       INTEGER,
+     updated_at   INTEGER NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,8 @@ export interface HomePaths {
   lock: string;
   daemonLog: string;
   daemonPid: string;
+  /** The environments of tasks that wait to start: one owner-only file each, gone once the task starts. */
+  pendingEnv: string;
 }
 
 export function homePaths(root: string): HomePaths {
@@ -20,6 +22,7 @@ export function homePaths(root: string): HomePaths {
     lock: join(root, 'daemon.lock'),
     daemonLog: join(root, 'daemon.log'),
     daemonPid: join(root, 'daemon.pid'),
+    pendingEnv: join(root, 'pending-env'),
   };
 }
 
@@ -29,7 +32,7 @@ export function homePaths(root: string): HomePaths {
  */
 export function ensureHome(root: string): HomePaths {
   const paths = homePaths(root);
-  for (const dir of [paths.root, paths.logs]) {
+  for (const dir of [paths.root, paths.logs, paths.pendingEnv]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = statSync(dir);
     if (!stat.isDirectory()) {

@@ -19,10 +19,15 @@ export class LogView {
     readonly ino: number,
     private readonly layout: LogLayout,
     readonly path: string,
+    /** A window on part of the view (one attempt of a retried task): its first and past-last positions. */
+    private readonly window: { from: number; to: number } | null = null,
   ) {}
 
-  /** Opens a log for reading; null when it does not exist (not yet written, or removed). */
-  static open(path: string, layout: LogLayout): LogView | null {
+  /**
+   * Opens a log for reading; null when it does not exist (not yet written, or removed). With a window,
+   * the view is only the positions [from, to) of the whole one, and its positions start at 0.
+   */
+  static open(path: string, layout: LogLayout, window?: { from: number; to: number }): LogView | null {
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -31,7 +36,17 @@ export class LogView {
       throw error;
     }
     const stat = fstatSync(fd);
-    return new LogView(fd, stat.size, stat.ino, layout, path);
+    return new LogView(fd, stat.size, stat.ino, layout, path, window ?? null);
+  }
+
+  /** Where the view starts in the whole log's view: 0 unless it is a window. */
+  get base(): number {
+    return this.window?.from ?? 0;
+  }
+
+  /** What caches of this view (line counts) are keyed by: the file, and the window on it. */
+  get key(): string {
+    return this.window === null ? this.path : `${this.path}#${this.window.from}`;
   }
 
   private get hole(): { start: number; end: number } | null {
@@ -45,8 +60,13 @@ export class LogView {
     return this.layout.droppedBytes;
   }
 
-  /** Bytes in the view: head, marker and tail. */
+  /** Bytes in the view: head, marker and tail (of the window, if it is one). */
   get size(): number {
+    if (this.window === null) return this.wholeSize;
+    return Math.max(0, Math.min(this.window.to, this.wholeSize) - this.window.from);
+  }
+
+  private get wholeSize(): number {
     const hole = this.hole;
     if (hole === null) return this.fileSize;
     return Math.max(
@@ -57,6 +77,10 @@ export class LogView {
 
   /** Reads view bytes [position, position + length) into `buffer` at `offset`; returns how many. */
   read(buffer: Buffer, offset: number, length: number, position: number): number {
+    if (this.window !== null) {
+      length = Math.max(0, Math.min(length, this.size - position));
+      position += this.window.from;
+    }
     const hole = this.hole;
     if (hole === null) return this.readFile(buffer, offset, length, position);
     let done = 0;

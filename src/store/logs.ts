@@ -1,5 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { logicalOffset, type LogLayout } from './log-cap.js';
+import { LogView } from './log-view.js';
 
 export const logPath = (logsDir: string, id: string): string => join(logsDir, `${id}.log`);
 /** Written by the task's wrapper shell when the command ends: its exit status, one line. */
@@ -27,4 +29,19 @@ export function recentLogText(path: string, bytes = 4096): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Appends a line backburner writes itself (an attempt's marker) to a log, and returns the logical
+ * offset it begins at: the bytes written to the log before it, as cursors count them.
+ */
+export function appendOwnLine(path: string, line: string, layout: LogLayout): number {
+  const view = LogView.open(path, layout);
+  let size = 0;
+  if (view !== null) {
+    size = view.size;
+    view.close();
+  }
+  appendFileSync(path, line, { mode: 0o600 });
+  return logicalOffset(layout, size);
 }

@@ -22,6 +22,13 @@ export interface NewTask {
   label: string | null;
   maxMemoryMb: number | null;
   maxCpuSeconds: number | null;
+  queue: string;
+  notBefore: number | null;
+  retries: number;
+  retryDelaySeconds: number;
+  retryInterrupted: boolean;
+  restartedFrom: string | null;
+  envNames: readonly string[];
 }
 
 /** Which tasks a listing wants; every field narrows it. Newest first, by (created_at, id). */
@@ -29,6 +36,7 @@ export interface TaskFilter {
   statuses?: readonly TaskStatus[];
   label?: string;
   cwd?: string;
+  queue?: string;
   createdSince?: number;
   /** Keyset pagination: only tasks older than this one. */
   before?: { createdAt: number; id: string };
@@ -52,6 +60,9 @@ export class TaskStore {
     byStatus: Statement<[string], TaskRow>;
     unreaped: Statement<[], TaskRow>;
     start: Statement;
+    claim: Statement;
+    requeue: Statement;
+    failDependant: Statement;
     finish: Statement;
     reap: Statement;
     exists: Statement<[string], { one: number }>;
@@ -59,6 +70,8 @@ export class TaskStore {
     history: Statement<[string, string], { duration: number }>;
     layout: Statement;
     remove: Statement;
+    removeEdges: Statement;
+    removeAttempts: Statement;
     logRemoved: Statement;
     expired: Statement<[number], TaskRow>;
     endedOldestFirst: Statement<[], TaskRow>;
@@ -70,9 +83,11 @@ export class TaskStore {
     this.statements = {
       insert: db.prepare(
         `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker, label,
-                            max_memory_mb, max_cpu_seconds)
+                            max_memory_mb, max_cpu_seconds, queue, not_before, retries,
+                            retry_delay_seconds, retry_interrupted, restarted_from, env_names, reaped)
          VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker, @label,
-                 @maxMemoryMb, @maxCpuSeconds)`,
+                 @maxMemoryMb, @maxCpuSeconds, @queue, @notBefore, @retries,
+                 @retryDelaySeconds, @retryInterrupted, @restartedFrom, @envNames, 1)`,
       ),
       get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       list: db.prepare('SELECT * FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?'),
@@ -82,6 +97,21 @@ export class TaskStore {
         `UPDATE tasks SET status = 'working', started_at = @startedAt, pid = @pid,
            pid_start_time = @pidStartTime, boot_id = @bootId
          WHERE id = @id AND status = 'queued'`,
+      ),
+      // A launch claims a waiting task: from here until markStarted, recovery reads it as mid-launch.
+      claim: db.prepare(
+        `UPDATE tasks SET reaped = 0, pid = NULL, pid_start_time = NULL, not_before = NULL
+         WHERE id = ? AND status = 'queued' AND reaped = 1`,
+      ),
+      // Back to waiting for the next attempt; the old leader stays recorded until its tree is reaped.
+      requeue: db.prepare(
+        `UPDATE tasks SET status = 'queued', attempt = @attempt, not_before = @notBefore
+         WHERE id = @id AND status = @from`,
+      ),
+      failDependant: db.prepare(
+        `UPDATE tasks SET status = 'failed', terminated_by = 'dependency', ended_at = @endedAt,
+           reason = @reason, failed_dependency = @dependency, failed_dependency_status = @dependencyStatus
+         WHERE id = @id AND status = 'queued' AND reaped = 1`,
       ),
       finish: db.prepare(
         `UPDATE tasks SET status = @status, terminated_by = @terminatedBy, ended_at = @endedAt,
@@ -105,6 +135,8 @@ export class TaskStore {
            log_punched = @punched WHERE id = @id`,
       ),
       remove: db.prepare("DELETE FROM tasks WHERE id = ? AND status NOT IN ('queued', 'working')"),
+      removeEdges: db.prepare('DELETE FROM task_dependencies WHERE task_id = ?'),
+      removeAttempts: db.prepare('DELETE FROM task_attempts WHERE task_id = ?'),
       logRemoved: db.prepare('UPDATE tasks SET log_removed = 1 WHERE id = ?'),
       expired: db.prepare('SELECT * FROM tasks WHERE ended_at IS NOT NULL AND ended_at < ? AND reaped = 1'),
       endedOldestFirst: db.prepare(
@@ -114,7 +146,12 @@ export class TaskStore {
   }
 
   insert(task: NewTask): void {
-    this.statements.insert.run(task);
+    const { envNames, retryInterrupted, ...rest } = task;
+    this.statements.insert.run({
+      ...rest,
+      retryInterrupted: retryInterrupted ? 1 : 0,
+      envNames: envNames.length === 0 ? null : JSON.stringify(envNames),
+    });
   }
 
   has(id: string): boolean {
@@ -144,6 +181,34 @@ export class TaskStore {
     started: { startedAt: number; pid: number; pidStartTime: string | null; bootId: string | null },
   ): boolean {
     return this.statements.start.run({ id, ...started }).changes === 1;
+  }
+
+  /** Takes a waiting task for launching; false if it is no longer waiting (cancelled, or taken). */
+  claim(id: string): boolean {
+    return this.statements.claim.run(id).changes === 1;
+  }
+
+  /** Sends a task whose attempt ended back to waiting, for attempt `attempt`; false if another writer won. */
+  requeue(id: string, from: TaskStatus, attempt: number, notBefore: number): boolean {
+    return this.statements.requeue.run({ id, from, attempt, notBefore }).changes === 1;
+  }
+
+  /** Ends a waiting task that can never run because `dependency` ended as `dependencyStatus`. */
+  failDependant(
+    id: string,
+    dependency: { id: string; status: TaskStatus },
+    endedAt: number,
+    reason: string,
+  ): boolean {
+    return (
+      this.statements.failDependant.run({
+        id,
+        endedAt,
+        reason,
+        dependency: dependency.id,
+        dependencyStatus: dependency.status,
+      }).changes === 1
+    );
   }
 
   /** Moves a task from `from` to its terminal state; false when another writer got there first. */
@@ -187,6 +252,10 @@ export class TaskStore {
       where.push('cwd = ?');
       params.push(filter.cwd);
     }
+    if (filter.queue !== undefined) {
+      where.push('queue = ?');
+      params.push(filter.queue);
+    }
     if (filter.createdSince !== undefined) {
       where.push('created_at >= ?');
       params.push(filter.createdSince);
@@ -214,9 +283,16 @@ export class TaskStore {
     this.statements.layout.run({ id, ...layout, punched: layout.punched ? 1 : 0 });
   }
 
-  /** Deletes an ended task's record; false if it is still running or unknown. */
+  /** Deletes an ended task's record (and its attempts and dependency edges); false if it is still running or unknown. */
   remove(id: string): boolean {
-    return this.statements.remove.run(id).changes === 1;
+    return this.db.transaction(() => {
+      const removed = this.statements.remove.run(id).changes === 1;
+      if (removed) {
+        this.statements.removeEdges.run(id);
+        this.statements.removeAttempts.run(id);
+      }
+      return removed;
+    })();
   }
 
   markLogRemoved(id: string): void {

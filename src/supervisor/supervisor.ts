@@ -23,6 +23,8 @@ export interface ExitObservation {
   wrapperSignal: string | null;
   /** When the status was recorded (ms), if known: the task's true end, even if nobody watched then. */
   recordedAt?: number;
+  /** The wrapper's pid: a retried task has one wrapper per attempt, and a late report of an old one is ignored. */
+  pid?: number;
 }
 
 export interface WatchedTask {
@@ -84,7 +86,7 @@ export class LocalSupervisor implements TaskRunner {
         const recorded = this.readExitStatus(request.exitStatusPath);
         // Where the wrapper cannot record a status (Windows), the wrapper's own exit code is the command's.
         const exitStatus = recorded ?? (!this.platform.durableExitStatus && code !== null ? code : null);
-        this.onExit(request.id, { exitStatus, wrapperSignal: signal });
+        this.onExit(request.id, { exitStatus, wrapperSignal: signal, pid: child.pid });
       });
     });
   }
@@ -105,6 +107,7 @@ export class LocalSupervisor implements TaskRunner {
         exitStatus: this.readExitStatus(task.exitStatusPath),
         wrapperSignal: null,
         recordedAt: this.exitRecordedAt(task.exitStatusPath) ?? undefined,
+        pid: task.leader.pid,
       });
     }
     if (this.adopted.size === 0 && this.poller !== undefined) {

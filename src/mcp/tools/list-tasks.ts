@@ -37,6 +37,10 @@ export function registerListTasks(server: McpServer, backburner: Backburner): vo
           .string({ error: mustBe('cwd', 'a string') })
           .optional()
           .describe('Only tasks started in this directory.'),
+        queue: z
+          .string({ error: mustBe('queue', 'a string') })
+          .optional()
+          .describe('Only tasks of this queue.'),
         since: z
           .string({ error: mustBe('since', 'a string') })
           .optional()

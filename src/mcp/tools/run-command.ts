@@ -5,6 +5,7 @@ import type { Backburner } from '../../client/backburner.js';
 import { answerAfterWaiting } from '../render.js';
 import {
   commandArguments,
+  schedulingArguments,
   RUNS_A_COMMAND,
   insightShape,
   outputWhenDone,
@@ -28,6 +29,7 @@ export function registerRunCommand(server: McpServer, backburner: Backburner, ti
         'get a task handle instead and poll it with tasks/get.',
       inputSchema: z.object({
         ...commandArguments,
+        ...schedulingArguments,
         wait_seconds: waitSecondsArgument(RUN_COMMAND_WAIT_SECONDS),
       }),
       outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputWhenDone }),

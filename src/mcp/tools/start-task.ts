@@ -5,6 +5,7 @@ import { MAX_CPU_SECONDS, MAX_MEMORY_MB } from '../../client/arguments.js';
 import { answerAfterWaiting, describeTask } from '../render.js';
 import {
   commandArguments,
+  schedulingArguments,
   RUNS_A_COMMAND,
   insightShape,
   mustBe,
@@ -28,6 +29,7 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
         'within that time is answered in this same call, with its exit code and output.',
       inputSchema: z.object({
         ...commandArguments,
+        ...schedulingArguments,
         wait_seconds: waitSecondsArgument(0),
         max_memory_mb: positiveInteger('max_memory_mb', 1, MAX_MEMORY_MB)
           .optional()

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { type Backburner } from '../../client/backburner.js';
+import { MAX_RETRIES } from '../../shared/validate.js';
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_MATCHES,
@@ -54,6 +55,9 @@ export function registerTaskResult(server: McpServer, backburner: Backburner): v
           .describe(
             `Cap on the size of output (default ${DEFAULT_MAX_BYTES}); a cut answer says how to read the rest.`,
           ),
+        attempt: positiveInteger('attempt', 1, MAX_RETRIES + 1)
+          .optional()
+          .describe('For a task with retries: which attempt’s output to read (default the last).'),
         raw: z
           .boolean({ error: mustBe('raw', 'true or false') })
           .optional()
