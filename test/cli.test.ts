@@ -28,9 +28,9 @@ describe('the human CLI on the same engine', () => {
     const { stdout, code } = home.cli(['ls']);
     assert.equal(code, 0);
     const [header, first, second] = stdout.trimEnd().split('\n');
-    assert.match(header ?? '', /^ID\s+STATUS\s+EXIT\s+TIME\s+CREATED\s+COMMAND$/);
-    assert.match(first ?? '', new RegExp(`^${failed.task_id}\\s+failed\\s+4\\s+`));
-    assert.match(second ?? '', new RegExp(`^${done.task_id}\\s+completed\\s+0\\s+`));
+    assert.match(header ?? '', /^ID\s+STATUS\s+QUEUE\s+EXIT\s+TIME\s+CREATED\s+COMMAND$/);
+    assert.match(first ?? '', new RegExp(`^${failed.task_id}\\s+failed\\s+default\\s+4\\s+`));
+    assert.match(second ?? '', new RegExp(`^${done.task_id}\\s+completed\\s+default\\s+0\\s+`));
     assert.equal((header ?? '').indexOf('STATUS'), (first ?? '').indexOf('failed'), 'columns line up');
     assert.equal(stdout.includes('\u001b['), false);
   });

@@ -38,3 +38,19 @@ export function daemonsFor(home: string): number[] {
 export function readPid(path: string): number {
   return Number(readFileSync(path, 'utf8').trim());
 }
+
+/** The ids of backburner tasks with a live process now, found in /proc by the environment of each process. */
+export function liveTaskIds(home: string): Set<string> {
+  const ids = new Set<string>();
+  for (const pid of pidsWithEnv('BACKBURNER_HOME', home)) {
+    try {
+      const match = /(?:^|\0)BACKBURNER_TASK_ID=([0-9a-f]{8})\0/.exec(
+        readFileSync(`/proc/${pid}/environ`, 'latin1'),
+      );
+      if (match?.[1] !== undefined) ids.add(match[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ids;
+}
