@@ -277,6 +277,12 @@ describe('scheduling: queues, dependencies, retries, delayed starts, restarts', 
       return current.status === 'queued' && current.attempt === 2;
     });
 
+    // Its dependency ends while no daemon runs: the next daemon must still hear of it.
+    const chained = await mcp.ok<Task>('start_task', {
+      command: `echo c >> ${join(home.path, 'chained-runs')}`,
+      after: [blocking.task_id],
+    });
+
     const daemon = home.daemonPid();
     assert.ok(daemon !== undefined && isRunning(daemon));
     process.kill(daemon, 'SIGKILL');
@@ -284,10 +290,11 @@ describe('scheduling: queues, dependencies, retries, delayed starts, restarts', 
     blocker.open(); // the running task ends while no daemon runs
 
     // The next call starts a daemon, which carries on with the schedule.
-    for (const task of [blocking, queued, delayed, retrying])
+    for (const task of [blocking, queued, delayed, retrying, chained])
       assert.equal((await ended(mcp, task.task_id)).status, 'completed', String(task.command));
     assert.equal(readFileSync(join(home.path, 'queued-runs'), 'utf8'), 'k3y-survives\n');
     assert.equal(readFileSync(join(home.path, 'delayed-runs'), 'utf8'), 'd\n');
+    assert.equal(readFileSync(join(home.path, 'chained-runs'), 'utf8'), 'c\n');
     assert.equal(readFileSync(count, 'utf8'), 'r\nr\n');
     const delayedEnd = await status(delayed.task_id);
     assert.ok(Date.parse(String(delayedEnd.started_at)) >= Date.parse(String(delayed.not_before)));

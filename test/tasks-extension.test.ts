@@ -194,6 +194,28 @@ function wirePath(open: () => Promise<{ home: TestHome; mcp: McpSession; close: 
     assert.equal(typeof done.ttlMs, 'number');
   });
 
+  it('a queued run_command is a working task whose message says it is queued, and why', async () => {
+    await mcp.ok('configure_queue', { queue: 'held', paused: true });
+    const call = await request('tools/call', {
+      name: 'run_command',
+      arguments: { command: 'echo released', queue: 'held' },
+    });
+    const handle = call.result ?? {};
+    assert.deepEqual([handle.resultType, handle.status], ['task', 'working']);
+    assert.equal(
+      handle.statusMessage,
+      "queued in 'held' (place 1): waiting for queue 'held' to be resumed (it is paused)",
+    );
+    const got = await request('tasks/get', { taskId: handle.taskId });
+    assert.equal(got.result?.statusMessage, handle.statusMessage);
+    await mcp.ok('configure_queue', { queue: 'held', paused: false });
+    const done = await waitFor('the released task to complete', async () => {
+      const polled = await request('tasks/get', { taskId: handle.taskId });
+      return polled.result?.status === 'completed' ? polled.result : undefined;
+    });
+    assert.equal((done.result as { structuredContent?: Task }).structuredContent?.output, 'released');
+  });
+
   it('answers -32602 for an unknown task id and -32021 without the declaration', async () => {
     for (const method of ['tasks/get', 'tasks/cancel', 'tasks/update']) {
       const unknown = await request(method, { taskId: 'ffff0000', inputResponses: {} });

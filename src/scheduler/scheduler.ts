@@ -38,7 +38,15 @@ export class Scheduler {
     private readonly pendingEnv: PendingEnv,
     private readonly queuePolicy: () => QueuePolicy,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    // Listening from the start: the engine's recovery ends tasks, and their dependants must hear of it.
+    this.engine.on('ended', (task) => this.onEnded(task));
+    this.engine.on('requeued', (task) => {
+      this.candidates.add(task.queue);
+      this.schedulePump();
+    });
+    this.engine.on('reaped', () => this.schedulePump());
+  }
 
   /** Picks up what waits in the store (after the engine's recovery) and starts what may start. */
   start(): void {
@@ -47,12 +55,11 @@ export class Scheduler {
       const row = this.store.get(id);
       return row !== undefined && row.status === 'queued';
     });
-    this.engine.on('ended', (task) => this.onEnded(task));
-    this.engine.on('requeued', (task) => {
-      this.candidates.add(task.queue);
-      this.schedulePump();
-    });
-    this.engine.on('reaped', () => this.schedulePump());
+    // A daemon that died between a task's end and the update of its dependants left edges to settle.
+    for (const id of this.schedule.endedDependencies()) {
+      const row = this.store.get(id);
+      if (row !== undefined) this.onEnded(row);
+    }
     void this.pump();
   }
 

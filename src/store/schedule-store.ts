@@ -38,6 +38,7 @@ export class ScheduleStore {
     dependants: Statement<[string], { task_id: string }>;
     unsatisfied: Statement<[string], { depends_on: string }>;
     dependencies: Statement<[string], { depends_on: string }>;
+    ended: Statement<[], { depends_on: string }>;
     occupied: Statement<[], { queue: string; count: number }>;
     waiting: Statement<[], { queue: string; count: number }>;
     waitingQueues: Statement<[], { queue: string }>;
@@ -75,6 +76,10 @@ export class ScheduleStore {
       ),
       dependencies: db.prepare(
         'SELECT depends_on FROM task_dependencies WHERE task_id = ? ORDER BY depends_on',
+      ),
+      ended: db.prepare(
+        `SELECT DISTINCT d.depends_on FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on
+         WHERE d.satisfied = 0 AND t.status NOT IN ('queued', 'working')`,
       ),
       // A slot is taken by a working task, and by one being launched (claimed: queued, reaped = 0, no pid).
       occupied: db.prepare(
@@ -158,6 +163,11 @@ export class ScheduleStore {
 
   dependenciesOf(id: string): string[] {
     return this.statements.dependencies.all(id).map((row) => row.depends_on);
+  }
+
+  /** Ended tasks that still have unsettled edges onto them (their dependants were not yet told). */
+  endedDependencies(): string[] {
+    return this.statements.ended.all().map((row) => row.depends_on);
   }
 
   /** Slots taken now, per queue. */
