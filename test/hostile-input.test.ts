@@ -25,7 +25,7 @@ const BAD_NUMBERS: unknown[] = [-1, 0, 1e308, -1e308, 1.5, 'ten', '10', null, tr
 /** [tool, arguments, what the error must name] */
 function corpus(): [string, Record<string, unknown>, RegExp][] {
   const cases: [string, Record<string, unknown>, RegExp][] = [];
-  for (const tool of ['task_status', 'task_result', 'cancel_task', 'delete_task']) {
+  for (const tool of ['task_status', 'task_result', 'cancel_task', 'delete_task', 'restart_task']) {
     for (const id of BAD_IDS) cases.push([tool, { task_id: id }, /task_id|no task with id/]);
     cases.push([tool, {}, /task_id/]);
   }
@@ -72,6 +72,30 @@ function corpus(): [string, Record<string, unknown>, RegExp][] {
   }
   cases.push(['wait_tasks', { task_ids: ['abcd1234'], timeout_seconds: 9999 }, /timeout_seconds/]);
   cases.push(['wait_tasks', { task_ids: ['abcd1234'], mode: 'most' }, /mode/]);
+  // Scheduling arguments, on both tools that start commands.
+  for (const tool of ['start_task', 'run_command']) {
+    for (const value of [...WRONG_TYPES, '', ' ', 'a b', '../x', 'x'.repeat(65), 'é'])
+      cases.push([tool, { command: 'true', queue: value }, /queue/]);
+    for (const value of ['abcd1234', [42], ['zz'], ['ffff0000'], Array.from({ length: 101 }, () => 'abcd')])
+      cases.push([tool, { command: 'true', after: value }, /after/]);
+    for (const value of [-1, 11, 1.5, 'two', null, []])
+      cases.push([tool, { command: 'true', retries: value }, /retries/]);
+    for (const value of [-1, 3601, 'soon', []])
+      cases.push([tool, { command: 'true', retry_delay_seconds: value }, /retry_delay_seconds/]);
+    for (const value of ['yes', 1, []])
+      cases.push([tool, { command: 'true', retry_interrupted: value }, /retry_interrupted/]);
+    for (const value of ['tomorrow', '2026-13-40T99:00:00Z', '2026-12-01T10:00:00', -5, 1e12, [], {}])
+      cases.push([tool, { command: 'true', not_before: value }, /not_before/]);
+  }
+  for (const value of [...WRONG_TYPES, '', 'a b'])
+    cases.push(['configure_queue', { queue: value, paused: true }, /queue/]);
+  for (const value of BAD_NUMBERS)
+    cases.push(['configure_queue', { queue: 'q', max_parallel: value }, /max_parallel/]);
+  cases.push(['configure_queue', { queue: 'q', max_parallel: 1025 }, /max_parallel/]);
+  for (const value of ['yes', 1, []])
+    cases.push(['configure_queue', { queue: 'q', paused: value }, /paused/]);
+  cases.push(['configure_queue', { queue: 'q' }, /max_parallel, paused/]);
+  cases.push(['task_result', { task_id: 'abcd1234', attempt: 0 }, /attempt/]);
   return cases;
 }
 

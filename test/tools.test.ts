@@ -18,8 +18,11 @@ describe('the core tools through a real MCP client', () => {
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     assert.deepEqual([...byName.keys()].sort(), [
       'cancel_task',
+      'configure_queue',
       'delete_task',
+      'list_queues',
       'list_tasks',
+      'restart_task',
       'run_command',
       'start_task',
       'task_result',
@@ -32,12 +35,18 @@ describe('the core tools through a real MCP client', () => {
     }
     const start = byName.get('start_task');
     assert.deepEqual(Object.keys(start?.inputSchema.properties ?? {}).sort(), [
+      'after',
       'command',
       'cwd',
       'env',
       'label',
       'max_cpu_seconds',
       'max_memory_mb',
+      'not_before',
+      'queue',
+      'retries',
+      'retry_delay_seconds',
+      'retry_interrupted',
       'timeout_seconds',
       'wait_seconds',
     ]);
@@ -45,6 +54,9 @@ describe('the core tools through a real MCP client', () => {
     assert.equal(start?.annotations?.readOnlyHint, false);
     assert.equal(byName.get('cancel_task')?.annotations?.readOnlyHint, false);
     assert.equal(byName.get('task_status')?.annotations?.readOnlyHint, true);
+    assert.equal(byName.get('list_queues')?.annotations?.readOnlyHint, true);
+    assert.equal(byName.get('configure_queue')?.annotations?.readOnlyHint, false);
+    assert.equal(byName.get('restart_task')?.annotations?.readOnlyHint, false);
   });
 
   it('runs a command to completion and returns its output with both text and structured content', async () => {
