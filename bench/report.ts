@@ -16,7 +16,14 @@ const results = JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'),
   node: string;
   cpus: number;
   rows: Row[];
+  partial_runs?: { date: string; scenarios: string[] }[];
 };
+const partial = (results.partial_runs ?? [])
+  .map(
+    (run) =>
+      ` The rows of ${run.scenarios.join(', ')} are from a later run of those scenarios alone, on ${run.date.slice(0, 10)}.`,
+  )
+  .join('');
 const cell = (row: Row): string[] => [
   row.scenario,
   row.measured,
@@ -28,7 +35,7 @@ const cell = (row: Row): string[] => [
   row.met ? 'yes' : `**no**${row.note ? ` (${row.note})` : ''}`,
 ];
 const table = [
-  `Run of ${results.date.slice(0, 10)}: ${results.cpus} cores, Node ${results.node}. Values are medians unless the row says otherwise; "spread" is the range of all samples; a row is met only if every sample meets its target.`,
+  `Run of ${results.date.slice(0, 10)}: ${results.cpus} cores, Node ${results.node}. Values are medians unless the row says otherwise; "spread" is the range of all samples; a row is met only if every sample meets its target.${partial}`,
   '',
   '| scenario | measured | value | baseline (same run) | ratio | spread | target | met |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -58,6 +58,17 @@ describe('resources over stdio (2025-era client)', () => {
     assert.equal(record.exit_code, 0);
     const list = JSON.parse(textOf(await mcp.client.readResource({ uri: 'backburner://tasks' })));
     assert.equal(list.tasks[0].task_id, done.task_id);
+    assert.equal(list.tasks[0].queue, 'default');
+    assert.ok(uris.includes('backburner://queues'));
+    const queues = JSON.parse(textOf(await mcp.client.readResource({ uri: 'backburner://queues' })));
+    assert.deepEqual(
+      queues.queues.map((queue: { name: string; running: number; waiting: number }) => [
+        queue.name,
+        queue.running,
+        queue.waiting,
+      ]),
+      [['default', 0, 0]],
+    );
   });
 
   it('completes task ids in the templates, and names the URI of a task that does not exist', async () => {

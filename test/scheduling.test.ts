@@ -107,6 +107,12 @@ describe('scheduling: queues, dependencies, retries, delayed starts, restarts', 
       [],
     );
     assert.equal((await status(running.task_id)).status, 'working');
+    const wait = await mcp.ok<{ message: string; timed_out: boolean }>('wait_tasks', {
+      task_ids: [...held, running.task_id],
+      timeout_seconds: 0,
+    });
+    assert.equal(wait.timed_out, true);
+    assert.match(wait.message, /^1 of 3 still working, 2 of 3 queued \(not started yet\) after /);
     const paused = (await queues()).find((queue) => queue.name === 'nightly');
     assert.deepEqual([paused?.paused, paused?.running, paused?.waiting], [true, 1, 2]);
     open();

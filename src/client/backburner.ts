@@ -399,8 +399,8 @@ export class Backburner {
     const waited = Math.round((Date.now() - started) / 100) / 10;
     const working = rows.length - ended.length;
     const message = timedOut
-      ? `${working} of ${rows.length} still working after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`
-      : `${ended.length} of ${rows.length} ended${working > 0 ? `; ${working} still working` : ''}`;
+      ? `${notEnded(rows)} after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`
+      : `${ended.length} of ${rows.length} ended${working > 0 ? `; ${notEnded(rows)}` : ''}`;
     return { tasks, timed_out: timedOut, waited_seconds: waited, message };
   }
 
@@ -527,6 +527,16 @@ export class Backburner {
     if (row === undefined) throw taskNotFound(id);
     return row;
   }
+}
+
+/** "2 of 5 still working, 1 queued": what has not ended among `rows`. */
+function notEnded(rows: TaskRow[]): string {
+  const working = rows.filter((row) => row.status === 'working').length;
+  const queued = rows.filter((row) => row.status === 'queued').length;
+  const parts = [];
+  if (working > 0) parts.push(`${working} of ${rows.length} still working`);
+  if (queued > 0) parts.push(`${queued} of ${rows.length} queued (not started yet)`);
+  return parts.join(', ');
 }
 
 /** backburner's own secrets, which no task needs: the HTTP server's bearer token. */

@@ -147,10 +147,10 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     clearInterval(idleTimer);
     server.close();
     connections.broadcast({ event: 'stopping' });
+    scheduler.close(); // what waits now waits for the next daemon, with its environment on disk
     await Promise.allSettled([...startsInFlight]); // a start under way is recorded and supervised first
     await scheduler.settle(); // and so is a launch the scheduler began
     await engine.settle(); // never leave a tree half-killed
-    scheduler.close();
     engine.close();
     connections.endAll();
     store.db.close();

@@ -3,6 +3,7 @@ import type { Backburner } from '../client/backburner.js';
 import { BackburnerError } from '../shared/errors.js';
 
 export const TASKS_URI = 'backburner://tasks';
+export const QUEUES_URI = 'backburner://queues';
 export const taskUri = (taskId: string): string => `${TASKS_URI}/${taskId}`;
 export const outputUri = (taskId: string): string => `${TASKS_URI}/${taskId}/output`;
 
@@ -46,6 +47,25 @@ export function registerResources(server: McpServer, backburner: Backburner): vo
       const { tasks } = await backburner.list({ limit: LISTED_TASKS });
       return {
         contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ tasks }, null, 2) }],
+      };
+    },
+  );
+
+  server.registerResource(
+    'queues',
+    QUEUES_URI,
+    {
+      title: 'backburner queues',
+      description:
+        'Every queue with its parallel limit, pause, and running and waiting counts, as JSON (what list_queues returns).',
+      mimeType: 'application/json',
+    },
+    async (uri) => {
+      const queues = await backburner.listQueues();
+      return {
+        contents: [
+          { uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ queues }, null, 2) },
+        ],
       };
     },
   );

@@ -17,18 +17,22 @@ export class PendingEnv {
     return join(this.dir, `${id}.json`);
   }
 
-  /** Keeps an environment in memory only: enough for a task that starts before this daemon stops. */
+  /** Keeps an environment in memory: enough for a task that starts at once (it is dropped then). */
   hold(id: string, context: LaunchContext): void {
     this.held.set(id, context);
   }
 
-  /** Writes a held environment to its file (atomically, owner-only): the task will wait. */
+  /**
+   * Moves a held environment to its file (atomically, owner-only): the task will wait. It is read back
+   * when the task starts, so that ten thousand waiting tasks do not hold ten thousand environments.
+   */
   persist(id: string): void {
     const env = this.held.get(id);
     if (env === undefined) return;
     const path = this.file(id);
     writeFileSync(`${path}.tmp`, JSON.stringify(env), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
+    this.held.delete(id);
   }
 
   /** The environment (and umask) a task starts with, from memory or its file; null when it is lost. */
@@ -36,9 +40,7 @@ export class PendingEnv {
     const held = this.held.get(id);
     if (held !== undefined) return held;
     try {
-      const context = JSON.parse(readFileSync(this.file(id), 'utf8')) as LaunchContext;
-      this.held.set(id, context);
-      return context;
+      return JSON.parse(readFileSync(this.file(id), 'utf8')) as LaunchContext;
     } catch {
       return null;
     }

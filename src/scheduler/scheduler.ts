@@ -28,6 +28,8 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | null = null;
   private pumpPending = false;
+  /** Set when the daemon stops: nothing new is launched; what waits is left for the next daemon. */
+  private closed = false;
   /** Ended tasks whose waiting dependants are still to be failed: a worklist, not a recursion. */
   private failing: TaskRow[] | null = null;
 
@@ -115,7 +117,9 @@ export class Scheduler {
     await Promise.allSettled([...this.launches]);
   }
 
+  /** Launches nothing more (the daemon is stopping); launches under way finish (see `settle`). */
   close(): void {
+    this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -155,6 +159,7 @@ export class Scheduler {
    * Returns the launch of `wanted` if this pump started it.
    */
   private pump(wanted?: string): Promise<TaskRow | null> | undefined {
+    if (this.closed) return undefined;
     const now = Date.now();
     const occupied = this.schedule.occupiedSlots();
     const policy = this.policy();
