@@ -1,4 +1,4 @@
-import { effectiveQueue, DEFAULT_QUEUE, type EffectiveQueue, type QueueSettings } from '../shared/queues.js';
+import { effectiveQueue, DEFAULT_QUEUE, type EffectiveQueue } from '../shared/queues.js';
 import type { TaskRow, TaskStatus, TerminatedBy } from '../shared/task.js';
 import type { QueuePolicy } from '../policy/queues.js';
 import type { AttemptRow, ScheduleStore } from '../store/schedule-store.js';
@@ -54,12 +54,7 @@ export class ScheduleView {
   ) {}
 
   queue(name: string): EffectiveQueue {
-    const stored = this.schedule.queueSettings(name);
-    const configured: QueueSettings = {};
-    if (stored?.max_parallel !== null && stored?.max_parallel !== undefined)
-      configured.max_parallel = stored.max_parallel;
-    if (stored?.paused !== null && stored?.paused !== undefined) configured.paused = stored.paused === 1;
-    return effectiveQueue(name, configured, this.policy().queues.get(name) ?? {});
+    return effectiveQueue(name, this.schedule.configured(name), this.policy().queues.get(name) ?? {});
   }
 
   /** Every queue anyone set up or uses now, with its limit and its running and waiting counts. */

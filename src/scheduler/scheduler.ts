@@ -125,12 +125,7 @@ export class Scheduler {
   }
 
   private effective(name: string, policy: QueuePolicy): EffectiveQueue {
-    const stored = this.schedule.queueSettings(name);
-    const configured: { max_parallel?: number; paused?: boolean } = {};
-    if (stored?.max_parallel !== null && stored?.max_parallel !== undefined)
-      configured.max_parallel = stored.max_parallel;
-    if (stored?.paused !== null && stored?.paused !== undefined) configured.paused = stored.paused === 1;
-    return effectiveQueue(name, configured, policy.queues.get(name) ?? {});
+    return effectiveQueue(name, this.schedule.configured(name), policy.queues.get(name) ?? {});
   }
 
   private policy(): QueuePolicy {

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { QueueSettings } from '../shared/queues.js';
 import type { TaskRow, TaskStatus, TerminatedBy } from '../shared/task.js';
 import type { Db } from './database.js';
 
@@ -124,8 +125,14 @@ export class ScheduleStore {
     };
   }
 
-  queueSettings(name: string): QueueSettingsRow | undefined {
-    return this.statements.queue.get(name);
+  /** What a tool or the CLI set for a queue, as settings (absent where nothing was set). */
+  configured(name: string): QueueSettings {
+    const stored = this.statements.queue.get(name);
+    const settings: QueueSettings = {};
+    if (stored?.max_parallel !== null && stored?.max_parallel !== undefined)
+      settings.max_parallel = stored.max_parallel;
+    if (stored?.paused !== null && stored?.paused !== undefined) settings.paused = stored.paused === 1;
+    return settings;
   }
 
   queueSettingsAll(): QueueSettingsRow[] {
