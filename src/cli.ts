@@ -11,6 +11,7 @@ import {
   type CommandOptions,
 } from './cli/commands.js';
 import { addCommand, parseEnvPairs, queueCommand, restartCommand } from './cli/schedule-commands.js';
+import { attachCommand, sendCommand, waitUntilCommand } from './cli/interaction-commands.js';
 import { readSettings } from './shared/config.js';
 import { runDaemon } from './daemon/daemon.js';
 import { BackburnerError } from './shared/errors.js';
@@ -37,6 +38,15 @@ Usage:
                  [--not-before T] [--label L] [--cwd D] [--timeout S] [--env NAME=VALUE]... -- CMD...
                                  start a task (T: an ISO time or seconds from now); one CMD word is a
                                  whole command line, several are quoted for the shell one by one
+                 [--stdin pipe] [--tty [--cols C] [--rows R]] [--ready REGEX]
+                                 (--stdin pipe: input through send; --tty: on a terminal; --ready:
+                                 the line that says it is ready)
+  backburner send ID [TEXT] [--end] [--secret]
+                                 type TEXT (or what is piped in) into a task's input; --end closes it
+  backburner attach ID           follow a task's output and type into it; Ctrl-] detaches
+  backburner wait ID --until REGEX [--timeout S]
+                                 until a new line of its output matches (exit 0), it ends (1), or
+                                 time runs out (124)
   backburner restart ID [--env NAME=VALUE]...
                                  start a new task like ID (its env values must be given again)
   backburner queue [ls]          the queues: limit, running and waiting counts
@@ -122,6 +132,14 @@ async function main(argv: string[]): Promise<number> {
       cwd: { type: 'string' },
       env: { type: 'string', multiple: true },
       'max-parallel': { type: 'string' },
+      stdin: { type: 'string' },
+      tty: { type: 'boolean', default: false },
+      cols: { type: 'string' },
+      rows: { type: 'string' },
+      ready: { type: 'string' },
+      end: { type: 'boolean', default: false },
+      secret: { type: 'boolean', default: false },
+      until: { type: 'string' },
       http: { type: 'boolean', default: false },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -200,8 +218,27 @@ async function main(argv: string[]): Promise<number> {
         cwd: values.cwd,
         timeoutSeconds: nonNegativeNumber('--timeout', values.timeout),
         env: envPairs(values.env),
+        stdin: values.stdin,
+        tty: values.tty,
+        cols: positiveInteger('--cols', values.cols),
+        rows: positiveInteger('--rows', values.rows),
+        ready: values.ready,
       });
       return 0;
+    }
+    if (verb === 'send') {
+      if (id === undefined || rest.length > 1)
+        throw new UsageError('usage: backburner send ID [TEXT] [--end] [--secret]');
+      await sendCommand(backburner, id, rest[0], {
+        end: values.end,
+        secret: values.secret,
+        json: values.json,
+      });
+      return 0;
+    }
+    if (verb === 'attach') {
+      if (id === undefined || rest.length > 0) throw new UsageError('usage: backburner attach ID');
+      return await attachCommand(backburner, id);
     }
     if (verb === 'restart') {
       if (id === undefined || rest.length > 0)
@@ -220,6 +257,17 @@ async function main(argv: string[]): Promise<number> {
         values.json,
       );
       return 0;
+    }
+    if (verb === 'wait' && values.until !== undefined) {
+      if (id === undefined || rest.length > 0)
+        throw new UsageError('usage: backburner wait ID --until REGEX [--timeout S]');
+      return await waitUntilCommand(
+        backburner,
+        id,
+        values.until,
+        positiveInteger('--timeout', values.timeout),
+        values.json,
+      );
     }
     if (verb === 'wait') {
       if (id === undefined) throw new UsageError('wait needs one or more task ids');

@@ -16,6 +16,11 @@ export interface AddOptions {
   cwd?: string;
   timeoutSeconds?: number;
   env: Record<string, string>;
+  stdin?: string;
+  tty: boolean;
+  cols?: number;
+  rows?: number;
+  ready?: string;
 }
 
 const print = (text: string): void => {
@@ -58,6 +63,11 @@ export async function addCommand(bb: Backburner, words: string[], options: AddOp
     cwd: options.cwd,
     timeout_seconds: options.timeoutSeconds,
     env: Object.keys(options.env).length === 0 ? undefined : options.env,
+    stdin: options.stdin,
+    tty: options.tty ? true : undefined,
+    tty_cols: options.cols,
+    tty_rows: options.rows,
+    ready_pattern: options.ready,
   });
   if (options.json) print(JSON.stringify(task, null, 2));
   else {

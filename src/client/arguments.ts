@@ -23,6 +23,16 @@ export interface StartOptions {
   retry_delay_seconds?: unknown;
   retry_interrupted?: unknown;
   not_before?: unknown;
+  stdin?: unknown;
+  tty?: unknown;
+  tty_cols?: unknown;
+  tty_rows?: unknown;
+  ready_pattern?: unknown;
+}
+
+export interface InputOptions {
+  end?: unknown;
+  secret?: unknown;
 }
 
 export interface RestartOptions {

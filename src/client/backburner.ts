@@ -19,13 +19,16 @@ import {
   validateRetryDelay,
   MAX_AFTER,
   MAX_RETRIES,
+  validatePattern,
+  validateTty,
+  MAX_INPUT_BYTES,
 } from '../shared/validate.js';
 import { MAX_PARALLEL, validateQueueName } from '../shared/queues.js';
 import { policyFilePath, QueuePolicyFile, type QueuePolicy } from '../policy/queues.js';
 import { ScheduleStore } from '../store/schedule-store.js';
 import { ScheduleView, type QueueView, type SchedulingInsight } from './scheduling.js';
 import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
-import { grepOffThread } from '../output/grep-off-thread.js';
+import { grepOffThread, matchOffThread } from '../output/off-thread.js';
 import { readOutput, type OutputView } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
@@ -46,12 +49,14 @@ import {
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
   type ListOptions,
+  type InputOptions,
   type QueueOptions,
   type RestartOptions,
   type ResultOptions,
   type StartOptions,
 } from './arguments.js';
-import { waitForTasks, type WaitMode, type WaitProgress } from './wait.js';
+import { waitForTasks, WAIT_MODES, type WaitMode, type WaitProgress } from './wait.js';
+import { OutputWatch, type OutputMatch } from './output-watch.js';
 
 export type TaskDetails = TaskRecord & TaskInsight & SchedulingInsight;
 export type TaskResult = TaskDetails & OutputView & { output_attempt?: number };
@@ -68,6 +73,8 @@ export interface CancelResult {
 
 export interface WaitResult {
   tasks: (TaskDetails & { output_tail?: string })[];
+  /** With until_output: the line that ended the wait. */
+  output_match?: OutputMatch;
   /** True when time ran out before the condition was met. */
   timed_out: boolean;
   waited_seconds: number;
@@ -152,6 +159,18 @@ export class Backburner {
     const retryInterrupted = validateBoolean('retry_interrupted', options.retry_interrupted);
     const notBefore = validateNotBefore(options.not_before);
     const after = this.resolveAfter(options.after);
+    const tty = validateTty(options.tty, options.tty_cols, options.tty_rows);
+    if (
+      options.stdin !== undefined &&
+      options.stdin !== null &&
+      options.stdin !== 'pipe' &&
+      options.stdin !== 'null'
+    )
+      throw invalidArgument(
+        `stdin must be "pipe" (input through send_input) or "null", got ${quote(options.stdin)}`,
+      );
+    const stdinPipe = options.stdin === 'pipe' || tty !== null;
+    const readyPattern = validatePattern('ready_pattern', options.ready_pattern);
     const decision = this.checkPolicy(command, Object.keys(extraEnv));
     if (!decision.allowed) {
       recordRefusal(this.paths.root, { command, cwd, decision });
@@ -173,6 +192,9 @@ export class Backburner {
       retryInterrupted,
       restartedFrom,
       envNames: Object.keys(extraEnv),
+      stdinPipe,
+      tty,
+      readyPattern: readyPattern?.source ?? null,
     });
     return this.details(task); // fresh from the daemon: no second round trip
   }
@@ -203,10 +225,34 @@ export class Backburner {
         retries: row.retries,
         retry_delay_seconds: row.retry_delay_seconds,
         retry_interrupted: row.retry_interrupted === 1,
+        stdin: row.stdin_pipe === 1 ? 'pipe' : undefined,
+        tty: row.tty_cols !== null ? true : undefined,
+        tty_cols: row.tty_cols ?? undefined,
+        tty_rows: row.tty_rows ?? undefined,
+        ready_pattern: row.ready_pattern ?? undefined,
         env: extraEnv,
       },
       row.id,
     );
+  }
+
+  /**
+   * Writes `text` to a running task's input (started with stdin: "pipe" or tty: true); `end` then closes
+   * it. The text is never echoed back; `secret` also keeps it out of the record.
+   */
+  async sendInput(taskId: unknown, text: unknown, options: InputOptions = {}): Promise<TaskDetails> {
+    const id = this.resolve(validateTaskId(taskId)).id;
+    const end = validateBoolean('end', options.end);
+    const secret = validateBoolean('secret', options.secret);
+    if (typeof text !== 'string')
+      throw invalidArgument(`text must be a string, got ${secret ? 'a hidden value' : quote(text)}`);
+    if (text === '' && !end)
+      throw invalidArgument('text must not be empty (or give end: true to close the input)');
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_INPUT_BYTES)
+      throw invalidArgument(`text is too long: ${bytes} bytes, at most ${MAX_INPUT_BYTES}; send it in parts`);
+    const { task } = await this.daemon.request('sendInput', { id, text, end, secret });
+    return this.details(task);
   }
 
   /** Sets a queue's parallel limit or pause (durably); the policy file may cap the limit. */
@@ -361,36 +407,74 @@ export class Backburner {
   }
 
   /**
-   * Waits until any (or all) of the tasks have ended, or `timeoutSeconds` ran out. Woken by the daemon's
-   * events, so it answers within milliseconds of a task's end.
+   * Waits until any (or all) of the tasks have ended, or every one is ready (`mode: "ready"`), or, with
+   * `until_output`, a new line of their output matches; or until `timeoutSeconds` ran out. Woken by the
+   * daemon's events, and for output by a look at the logs' sizes every 20 ms.
    */
   async wait(
     taskIds: unknown,
-    mode: WaitMode = 'any',
+    mode: unknown = 'any',
     timeoutSeconds: unknown = DEFAULT_WAIT_SECONDS,
     onProgress?: (progress: WaitProgress) => void,
     signal?: AbortSignal,
+    watch: { until_output?: unknown; since?: unknown } = {},
   ): Promise<WaitResult> {
     if (!Array.isArray(taskIds) || taskIds.length === 0) {
       throw invalidArgument(`task_ids must be a non-empty array of task ids, got ${quote(taskIds)}`);
     }
     if (taskIds.length > MAX_WAIT_TASKS)
       throw invalidArgument(`task_ids may list at most ${MAX_WAIT_TASKS} tasks, got ${taskIds.length}`);
+    const waitMode = parseWaitMode(mode);
     const seconds = validateWaitSeconds('timeout_seconds', timeoutSeconds ?? DEFAULT_WAIT_SECONDS);
+    const pattern = validatePattern('until_output', watch.until_output);
     const ids = [...new Set(taskIds.map((id) => this.resolve(validateTaskId(id)).id))];
+    if (waitMode === 'ready') {
+      const without = ids.map((id) => this.require(id)).find((row) => row.ready_pattern === null);
+      if (without !== undefined)
+        throw invalidArgument(
+          `mode "ready" needs tasks started with a ready_pattern; task ${without.id} has none`,
+        );
+    }
+    const since = parseSince(watch.since);
+    if (since !== undefined && (pattern === null || ids.length !== 1))
+      throw invalidArgument('since goes with until_output and a single task id');
     await this.daemonReady();
+    const output =
+      pattern === null
+        ? undefined
+        : new OutputWatch(
+            new Map(ids.map((id) => [id, since ?? this.logicalEnd(this.require(id))])),
+            (id) => this.logFile(id),
+            (id, from, final) =>
+              matchOffThread(
+                this.logFile(id),
+                layoutOf(this.require(id)),
+                from,
+                pattern,
+                final,
+                this.grepBudgetMs(),
+              ),
+          );
     const started = Date.now();
-    const rows = await waitForTasks({
+    const { rows, match } = await waitForTasks({
       ids,
-      mode,
+      mode: waitMode,
       timeoutMs: seconds * 1000,
       read: (id) => this.require(id),
       events: this.daemon,
       onProgress,
       signal,
+      output,
     });
     const ended = rows.filter((row) => isTerminal(row.status));
-    const timedOut = mode === 'any' ? ended.length === 0 : ended.length < rows.length;
+    const ready = rows.filter((row) => row.ready_at !== null);
+    const timedOut =
+      match === undefined &&
+      (waitMode === 'any'
+        ? ended.length === 0
+        : waitMode === 'all'
+          ? ended.length < rows.length
+          : ready.length < rows.length && !ended.some((row) => row.ready_at === null));
     const tasks = rows.map((row) => {
       const details: TaskDetails & { output_tail?: string } = this.details(row);
       if (isTerminal(row.status)) details.output_tail = this.shortTail(row);
@@ -398,10 +482,29 @@ export class Backburner {
     });
     const waited = Math.round((Date.now() - started) / 100) / 10;
     const working = rows.length - ended.length;
-    const message = timedOut
-      ? `${notEnded(rows)} after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`
-      : `${ended.length} of ${rows.length} ended${working > 0 ? `; ${notEnded(rows)}` : ''}`;
-    return { tasks, timed_out: timedOut, waited_seconds: waited, message };
+    let message: string;
+    if (match !== undefined)
+      message = `task ${match.task_id} printed a line matching ${quote(pattern?.source)} (line ${match.line_number}); read on with task_result(since: "${match.next_cursor}")`;
+    else if (timedOut)
+      message = `${notEnded(rows)}${waitMode === 'ready' ? ` (${ready.length} of ${rows.length} ready)` : ''} after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`;
+    else if (waitMode === 'ready' && ready.length === rows.length)
+      message = `${rows.length} of ${rows.length} ready`;
+    else message = `${ended.length} of ${rows.length} ended${working > 0 ? `; ${notEnded(rows)}` : ''}`;
+    const result: WaitResult = { tasks, timed_out: timedOut, waited_seconds: waited, message };
+    if (match !== undefined) result.output_match = match;
+    return result;
+  }
+
+  /** The logical offset of the end of a task's log now: where a wait for new output starts. */
+  private logicalEnd(row: TaskRow): number {
+    const layout = layoutOf(row);
+    const log = LogView.open(this.logFile(row.id), layout);
+    if (log === null) return 0;
+    try {
+      return logicalOffset(layout, log.size);
+    } finally {
+      log.close();
+    }
   }
 
   /** The last few lines of a task's output (cleaned, at most a couple of KiB), for answers that must stay small. */
@@ -527,6 +630,20 @@ export class Backburner {
     if (row === undefined) throw taskNotFound(id);
     return row;
   }
+}
+
+function parseWaitMode(mode: unknown): WaitMode {
+  if (mode === undefined || mode === null) return 'any';
+  if (typeof mode !== 'string' || !(WAIT_MODES as readonly string[]).includes(mode))
+    throw invalidArgument(`mode must be one of ${WAIT_MODES.join(', ')}, got ${quote(mode)}`);
+  return mode as WaitMode;
+}
+
+function parseSince(since: unknown): number | undefined {
+  if (since === undefined || since === null) return undefined;
+  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since))
+    throw invalidArgument(`since must be a next_cursor value from an earlier call, got ${quote(since)}`);
+  return Number(since);
 }
 
 /** "2 of 5 still working, 1 queued": what has not ended among `rows`. */

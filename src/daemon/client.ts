@@ -37,6 +37,8 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface DaemonClientEvents {
   ended: [task: TaskRow];
+  /** A task's output matched its ready pattern. */
+  ready: [task: TaskRow];
   disconnected: [];
 }
 
@@ -252,6 +254,7 @@ export class DaemonClient extends EventEmitter<DaemonClientEvents> {
     if (typeof message !== 'object' || message === null) return;
     if ('event' in message) {
       if (message.event === 'stopping') this.stoppingOnPurpose = true;
+      else if (message.event === 'ready') this.emit('ready', message.task);
       else this.emit('ended', message.task);
       return;
     }

@@ -19,6 +19,7 @@ import { LocalSupervisor } from '../supervisor/supervisor.js';
 import { DaemonLock } from './lock.js';
 import { VERSION } from '../version.js';
 import { Connections } from './connections.js';
+import { ReadyWatch } from '../output/ready-watch.js';
 import type { DaemonMethods, RequestMessage } from './protocol.js';
 
 const DAEMON_LOG_MAX_BYTES = 1024 * 1024;
@@ -71,10 +72,18 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
     holes: () => canPunchHoles(paths.logs), // asked when a log first passes the cap
     onError: (id, error) => log(`could not punch a hole in the log of ${id}: ${error.message}`),
   });
-  housekeeping(engine, keeper);
+  const readyWatch = new ReadyWatch(
+    paths.logs,
+    (id) => store.get(id),
+    settings.patternBudgetMs,
+    (id, line) => engine.markReady(id, line),
+    (id, error) => log(`stopped watching task ${id} for its ready pattern: ${error.message}`),
+  );
+  housekeeping(engine, keeper, readyWatch);
 
   const connections = new Connections((request) => answer(request), log);
   engine.on('ended', (task) => connections.broadcast({ event: 'ended', task }));
+  engine.on('ready', (task) => connections.broadcast({ event: 'ready', task }));
 
   const socketPath = platform.socketPath(settings.home);
   if (process.platform !== 'win32') {
@@ -103,6 +112,9 @@ export async function runDaemon(env: NodeJS.ProcessEnv = process.env): Promise<v
       }
     },
     cancel: async (params) => engine.cancel(params.id),
+    sendInput: async (params) => ({
+      task: await engine.sendInput(params.id, { text: params.text, end: params.end, secret: params.secret }),
+    }),
     configureQueue: async (params) => ({
       queue: scheduler.configure(params.name, { maxParallel: params.maxParallel, paused: params.paused }),
     }),
@@ -181,7 +193,7 @@ const SWEEP_AFTER_END_MS = 1000;
  * Keeps the home bounded while the daemon runs: running tasks' logs are checked against the cap a few
  * times a second; retention and the quota are applied at start, after tasks end, and every few minutes.
  */
-function housekeeping(engine: Engine, keeper: LogKeeper): void {
+function housekeeping(engine: Engine, keeper: LogKeeper, readyWatch: ReadyWatch): void {
   const sweep = (): void => {
     try {
       keeper.sweep();
@@ -196,11 +208,13 @@ function housekeeping(engine: Engine, keeper: LogKeeper): void {
     tick++;
     for (const id of engine.liveTasks) {
       if (tick % QUIET_EVERY_TICKS === 0 || keeper.isGrowing(id)) keeper.cap(id);
+      readyWatch.look(id);
     }
   }, CAP_CHECK_MS).unref();
   setInterval(sweep, SWEEP_EVERY_MS).unref();
   let pending: NodeJS.Timeout | undefined;
   engine.on('ended', (task) => {
+    readyWatch.taskEnded(task.id);
     keeper.cap(task.id);
     keeper.forget(task.id);
     pending ??= setTimeout(() => {

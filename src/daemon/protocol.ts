@@ -4,7 +4,14 @@ import type { TaskRow } from '../shared/task.js';
 import { MAX_TIMEOUT_SECONDS, TASK_ID_PATTERN } from '../shared/validate.js';
 import type { ResourceLimits } from '../supervisor/platform.js';
 import { MAX_PARALLEL, QUEUE_NAME_PATTERN, type EffectiveQueue } from '../shared/queues.js';
-import { MAX_AFTER, MAX_RETRIES, MAX_RETRY_DELAY_SECONDS } from '../shared/validate.js';
+import {
+  MAX_AFTER,
+  MAX_INPUT_BYTES,
+  MAX_PATTERN_LENGTH,
+  MAX_RETRIES,
+  MAX_RETRY_DELAY_SECONDS,
+  MAX_TTY_SIZE,
+} from '../shared/validate.js';
 
 /**
  * The daemon's wire protocol: one JSON object per line over a local socket. Requests carry an id and
@@ -31,7 +38,14 @@ export interface DaemonMethods {
       retryInterrupted?: boolean;
       restartedFrom?: string | null;
       envNames?: string[];
+      stdinPipe?: boolean;
+      tty?: { cols: number; rows: number } | null;
+      readyPattern?: string | null;
     };
+    result: { task: TaskRow };
+  };
+  sendInput: {
+    params: { id: string; text: string; end: boolean; secret: boolean };
     result: { task: TaskRow };
   };
   configureQueue: {
@@ -57,6 +71,8 @@ export type ResponseMessage =
 
 export type EventMessage =
   | { event: 'ended'; task: TaskRow }
+  /** A task's output matched its ready pattern. */
+  | { event: 'ready'; task: TaskRow }
   /** Sent before a daemon closes connections on purpose, so that clients do not take it for a crash. */
   | { event: 'stopping' };
 
@@ -140,7 +156,20 @@ const PARAMS: { [M in DaemonMethod]: z.ZodType<DaemonMethods[M]['params']> } = {
       retryInterrupted: z.boolean().optional(),
       restartedFrom: taskId.nullable().optional(),
       envNames: z.array(z.string().max(1000)).max(10_000).optional(),
+      stdinPipe: z.boolean().optional(),
+      tty: z
+        .object({
+          cols: z.number().int().min(1).max(MAX_TTY_SIZE),
+          rows: z.number().int().min(1).max(MAX_TTY_SIZE),
+        })
+        .strict()
+        .nullable()
+        .optional(),
+      readyPattern: z.string().min(1).max(MAX_PATTERN_LENGTH).nullable().optional(),
     })
+    .strict(),
+  sendInput: z
+    .object({ id: taskId, text: z.string().max(MAX_INPUT_BYTES), end: z.boolean(), secret: z.boolean() })
     .strict(),
   configureQueue: z
     .object({

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
-import type { ProcessIdentity, ResourceLimits } from '../supervisor/platform.js';
+import type { ProcessIdentity, ResourceLimits, TerminalSize } from '../supervisor/platform.js';
 import type { ExitObservation, TaskRunner } from '../supervisor/supervisor.js';
 import { layoutOf } from '../store/log-cap.js';
-import { appendOwnLine, exitStatusPath, logPath, recentLogText } from '../store/logs.js';
+import { appendOwnLine, exitStatusPath, inputPath, logPath, recentLogText } from '../store/logs.js';
 import type { ScheduleStore } from '../store/schedule-store.js';
 import type { TaskEnding, TaskStore } from '../store/task-store.js';
 import { attemptMarkerLine, backoffMs, retryNote, shouldRetry } from './attempts.js';
-import { taskNotFound } from '../shared/errors.js';
+import { BackburnerError, taskNotFound } from '../shared/errors.js';
 import { attributeToLimit, endingFromExitStatus } from './outcome.js';
 import { isTerminal, type TaskRow, type TaskStatus } from '../shared/task.js';
 
@@ -34,7 +34,27 @@ export interface TaskSpec {
   restartedFrom?: string | null;
   /** Names of the variables the caller gave in `env`, so that a restart can ask for them again. */
   envNames?: readonly string[];
+  /** Standard input from a FIFO that `sendInput` writes to (else /dev/null). */
+  stdinPipe?: boolean;
+  /** Run on a pseudo-terminal of this size. */
+  tty?: TerminalSize | null;
+  /** A regular expression whose first matching output line marks the task ready. */
+  readyPattern?: string | null;
 }
+
+/** What a caller sends to a running task's input. */
+export interface InputRequest {
+  text: string;
+  /** Close the input after the text: the command reads end of file. */
+  end: boolean;
+  /** Keep the text out of the record: it shows '[secret]'. */
+  secret: boolean;
+}
+
+/** How long a write to a task's input may wait for the program to read. */
+const INPUT_WRITE_TIMEOUT_MS = 10_000;
+/** How much of the last input a record shows. */
+const INPUT_SHOWN_CHARS = 200;
 
 /** What a launch needs that is never stored in the database. */
 export interface LaunchContext {
@@ -56,6 +76,8 @@ export interface EngineEvents {
   requeued: [task: TaskRow];
   /** Nothing of the task runs any more (a requeued task may start its next attempt now). */
   reaped: [id: string];
+  /** A line of its output matched its ready pattern. */
+  ready: [task: TaskRow];
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -113,6 +135,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       retryInterrupted: spec.retryInterrupted ?? false,
       restartedFrom: spec.restartedFrom ?? null,
       envNames: spec.envNames ?? [],
+      stdinPipe: spec.stdinPipe ?? false,
+      ttyCols: spec.tty?.cols ?? null,
+      ttyRows: spec.tty?.rows ?? null,
+      readyPattern: spec.readyPattern ?? null,
     });
     return this.row(id);
   }
@@ -149,6 +175,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         env: context.env,
         limits: { memoryMb: row.max_memory_mb, cpuSeconds: row.max_cpu_seconds },
         umask: validUmask(context.umask),
+        inputPath: row.stdin_pipe === 1 ? inputPath(this.options.logsDir, id) : null,
+        tty:
+          row.tty_cols !== null && row.tty_rows !== null ? { cols: row.tty_cols, rows: row.tty_rows } : null,
         ...paths,
       });
     } catch (error) {
@@ -177,6 +206,45 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.armTimeout(this.row(id));
     return this.row(id);
+  }
+
+  /**
+   * Writes to a running task's input, and closes it if asked. The FIFO belongs to the task (its wrapper
+   * holds it open), so this works whichever daemon started the task.
+   */
+  async sendInput(id: string, input: InputRequest): Promise<TaskRow> {
+    const row = this.row(id);
+    if (row.stdin_pipe !== 1)
+      throw new BackburnerError(
+        'INVALID_ARGUMENT',
+        `task ${id} does not take input: start it with stdin: "pipe" (or tty: true) to send it input`,
+      );
+    if (row.status !== 'working' || row.pid === null)
+      throw new BackburnerError(
+        'INVALID_ARGUMENT',
+        row.status === 'queued'
+          ? `task ${id} has not started yet (it is queued): send input once it is working`
+          : `task ${id} has ended (${row.status}): it reads no more input`,
+      );
+    if (row.input_closed === 1)
+      throw new BackburnerError('INVALID_ARGUMENT', `the input of task ${id} was closed (end: true) earlier`);
+    const path = inputPath(this.options.logsDir, id);
+    const bytes = Buffer.from(input.text, 'utf8');
+    if (bytes.length > 0) await this.runner.writeInput(path, bytes, INPUT_WRITE_TIMEOUT_MS);
+    if (input.end) await this.runner.closeInput(path, { pid: row.pid, startTime: row.pid_start_time });
+    const shown = input.secret
+      ? '[secret]'
+      : input.text.length > INPUT_SHOWN_CHARS
+        ? `${input.text.slice(0, INPUT_SHOWN_CHARS)}…`
+        : input.text;
+    if (bytes.length > 0) this.store.recordInput(id, { bytes: bytes.length, at: Date.now(), last: shown });
+    if (input.end) this.store.closeInput(id);
+    return this.row(id);
+  }
+
+  /** Records that a task's output matched its ready pattern; emits `ready` the first time. */
+  markReady(id: string, line: number): void {
+    if (this.store.markReady(id, Date.now(), line)) this.emit('ready', this.row(id));
   }
 
   /** Ends a waiting task that can never run, because a task it was to run after did not complete. */

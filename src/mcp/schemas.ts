@@ -1,7 +1,12 @@
 import * as z from 'zod';
 import { quote } from '../shared/errors.js';
 import { TASK_STATUSES } from '../shared/task.js';
-import { MAX_RETRIES, MAX_RETRY_DELAY_SECONDS, MAX_TIMEOUT_SECONDS } from '../shared/validate.js';
+import {
+  MAX_RETRIES,
+  MAX_RETRY_DELAY_SECONDS,
+  MAX_TIMEOUT_SECONDS,
+  MAX_TTY_SIZE,
+} from '../shared/validate.js';
 import { MAX_WAIT_SECONDS } from '../client/arguments.js';
 
 /** A zod error message that names the argument and quotes the value the client sent. */
@@ -61,6 +66,20 @@ export const taskRecordShape = {
     .object({ task_id: z.string(), status: z.enum(TASK_STATUSES) })
     .optional()
     .describe('For terminated_by dependency: the task that did not complete, and how it ended.'),
+  stdin: z.literal('pipe').optional().describe('Its standard input is open for send_input.'),
+  tty: z
+    .object({ cols: z.number().int(), rows: z.number().int() })
+    .optional()
+    .describe('It runs on a terminal of this size.'),
+  input_sent: z
+    .object({ count: z.number().int(), bytes: z.number().int(), last_at: z.string(), last: z.string() })
+    .optional()
+    .describe("What send_input sent: how often, how much, when, and the last text ('[secret]' if it was)."),
+  input_closed: z.boolean().optional().describe('True once send_input(end: true) closed its input.'),
+  ready_pattern: z.string().optional(),
+  ready: z.boolean().optional().describe('With a ready_pattern: true once a line of output matched it.'),
+  ready_at: z.string().optional(),
+  ready_line: z.number().int().optional().describe('The line number of the line that matched ready_pattern.'),
   queue_position: z.number().int().optional().describe('While queued: its place in its queue (1 is next).'),
   waiting_for: z.array(z.string()).optional().describe('While queued: what it waits for.'),
   after: z.array(z.string()).optional().describe('While queued: the tasks it still waits for.'),
@@ -166,6 +185,28 @@ export const commandArguments = {
     })
     .optional()
     .describe('Kill the task (status timed_out) if it runs longer than this. No limit by default.'),
+};
+
+/** How a command talks with the world while it runs: its input, a terminal, and when it is ready. */
+export const interactionArguments = {
+  stdin: z
+    .enum(['pipe', 'null'], { error: mustBe('stdin', '"pipe" or "null"') })
+    .optional()
+    .describe('"pipe" keeps its standard input open for send_input (default "null": /dev/null).'),
+  tty: z
+    .boolean({ error: mustBe('tty', 'true or false') })
+    .optional()
+    .describe(
+      'Run it on a pseudo-terminal (TERM=xterm-256color), for programs that need one (REPLs, installers, progress bars); its input is open for send_input, and the terminal echoes what is typed.',
+    ),
+  tty_cols: positiveInteger('tty_cols', 1, MAX_TTY_SIZE).optional().describe('Terminal width (default 120).'),
+  tty_rows: positiveInteger('tty_rows', 1, MAX_TTY_SIZE).optional().describe('Terminal height (default 40).'),
+  ready_pattern: z
+    .string({ error: mustBe('ready_pattern', 'a string (a regular expression)') })
+    .optional()
+    .describe(
+      'A regex for the line that says it is ready (e.g. "ready on|listening"): the record then says ready: true, and wait_tasks(mode: "ready") wakes on it. For dev servers and watchers.',
+    ),
 };
 
 /** How a command is scheduled: its queue, what it runs after, retries and a delayed start. */

@@ -14,6 +14,7 @@ import { registerDeleteTask } from './tools/delete-task.js';
 import { registerRunCommand } from './tools/run-command.js';
 import { registerRestartTask } from './tools/restart-task.js';
 import { registerQueueTools } from './tools/queues.js';
+import { registerSendInput } from './tools/send-input.js';
 import { TaskActivity } from '../client/task-activity.js';
 import {
   publishSubscriptions,
@@ -37,7 +38,10 @@ otherwise like start_task. Each task's output is also the resource backburner://
 Status 'interrupted' means supervision was lost and the true end is unknown.
 Scheduling: for many commands at once, give them one queue (configure_queue sets how many run at once);
 for steps that depend on each other, start them all now with after=[previous task_id] instead of waiting
-for each; retries reruns a flaky command; not_before delays a start. A queued task says what it waits for.`;
+for each; retries reruns a flaky command; not_before delays a start. A queued task says what it waits for.
+Interaction: stdin "pipe" (or tty: true for programs that need a terminal) lets send_input answer prompts;
+wait_tasks(until_output: "regex") wakes on a line such as a prompt. A dev server: start_task with
+ready_pattern, wait_tasks(mode: "ready"), use it, cancel_task when done.`;
 
 /**
  * How this server instance hears of task changes to push to its client:
@@ -75,6 +79,7 @@ export function createMcpServer(context: McpContext, delivery: Delivery): McpSer
   registerRunCommand(server, backburner, timing);
   registerRestartTask(server, backburner);
   registerQueueTools(server, backburner);
+  registerSendInput(server, backburner);
   registerTaskMethods(server, backburner, timing);
   registerResources(server, backburner);
   if (delivery === 'legacy') serveLegacySubscriptions(server, activity);

@@ -25,6 +25,8 @@ export interface Settings extends LogLimits {
   home: string;
   killGraceMs: number;
   daemonIdleMs: number;
+  /** How long one run of an agent's regular expression over a log may take (grep, ready patterns). */
+  patternBudgetMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -66,5 +68,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxLogBytes: size(env, 'BACKBURNER_MAX_LOG_BYTES', 64 * MIB),
     maxHomeBytes: size(env, 'BACKBURNER_MAX_HOME_BYTES', 2048 * MIB),
     retentionMs: number(env, 'BACKBURNER_RETENTION_DAYS', 14, 'days') * DAY_MS,
+    patternBudgetMs: (number(env, 'BACKBURNER_GREP_SECONDS', 10, 'seconds') || 10) * 1000,
   };
 }

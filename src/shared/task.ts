@@ -88,6 +88,21 @@ export interface TaskRow {
   /** For terminated_by 'dependency': the task that did not complete, and how it ended. */
   failed_dependency: string | null;
   failed_dependency_status: TaskStatus | null;
+  /** 1 when the task reads its standard input from a FIFO that `send_input` writes to. */
+  stdin_pipe: number;
+  /** The terminal's size, for a task run on a pseudo-terminal. */
+  tty_cols: number | null;
+  tty_rows: number | null;
+  input_sent_count: number;
+  input_sent_bytes: number;
+  input_last_at: number | null;
+  /** The last input sent, cut short, or '[secret]'. */
+  input_last: string | null;
+  input_closed: number;
+  ready_pattern: string | null;
+  ready_at: number | null;
+  /** The line number (1-based) of the line that matched `ready_pattern`. */
+  ready_line: number | null;
 }
 
 /** A task as adapters show it: snake_case, ISO 8601 UTC times, fields only where they mean something. */
@@ -123,6 +138,17 @@ export interface TaskRecord {
   restarted_from?: string;
   /** For terminated_by 'dependency': the task that did not complete, and how it ended. */
   failed_dependency?: { task_id: string; status: TaskStatus };
+  /** 'pipe' when the task's standard input is open for `send_input`. */
+  stdin?: 'pipe';
+  tty?: { cols: number; rows: number };
+  /** What was sent to its input: how often, how much, when, and the last text (or '[secret]'). */
+  input_sent?: { count: number; bytes: number; last_at: string; last: string };
+  input_closed?: boolean;
+  ready_pattern?: string;
+  /** With a ready_pattern: whether a line matched it, when, and which line. */
+  ready?: boolean;
+  ready_at?: string;
+  ready_line?: number;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -170,5 +196,24 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
   if (row.restarted_from !== null) record.restarted_from = row.restarted_from;
   if (row.failed_dependency !== null && row.failed_dependency_status !== null)
     record.failed_dependency = { task_id: row.failed_dependency, status: row.failed_dependency_status };
+  if (row.stdin_pipe === 1) {
+    record.stdin = 'pipe';
+    record.input_closed = row.input_closed === 1;
+  }
+  if (row.tty_cols !== null && row.tty_rows !== null) record.tty = { cols: row.tty_cols, rows: row.tty_rows };
+  if (row.input_sent_count > 0 && row.input_last_at !== null) {
+    record.input_sent = {
+      count: row.input_sent_count,
+      bytes: row.input_sent_bytes,
+      last_at: iso(row.input_last_at),
+      last: row.input_last ?? '',
+    };
+  }
+  if (row.ready_pattern !== null) {
+    record.ready_pattern = row.ready_pattern;
+    record.ready = row.ready_at !== null;
+    if (row.ready_at !== null) record.ready_at = iso(row.ready_at);
+    if (row.ready_line !== null) record.ready_line = row.ready_line;
+  }
   return record;
 }

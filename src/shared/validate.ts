@@ -207,3 +207,44 @@ export function validateNotBefore(value: unknown, now: number = Date.now()): num
   if (at - now > MAX_DELAY_MS) throw invalidArgument(`not_before is more than a year ahead: ${quote(value)}`);
   return Math.round(at);
 }
+
+/** One send_input call sends at most this much (a pipe holds 64 KiB; a program reads as it goes). */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+export const MAX_TTY_SIZE = 1000;
+export const MAX_PATTERN_LENGTH = 1000;
+
+/** A regular expression an agent gives (`ready_pattern`, `until_output`), checked and compiled. */
+export function validatePattern(name: string, value: unknown): RegExp | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value === '' || value.length > MAX_PATTERN_LENGTH)
+    throw invalidArgument(
+      `${name} must be a non-empty regular expression of at most ${MAX_PATTERN_LENGTH} characters, got ${quote(value)}`,
+    );
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw invalidArgument(
+      `${name} is not a valid regular expression: ${quote(value)} (${(error as Error).message})`,
+    );
+  }
+}
+
+/** `tty`: true (80×24), or {cols, rows}; null when not asked. */
+export function validateTty(
+  value: unknown,
+  cols: unknown,
+  rows: unknown,
+): { cols: number; rows: number } | null {
+  if (value === undefined || value === null || value === false) {
+    if (cols !== undefined || rows !== undefined)
+      throw invalidArgument('tty_cols and tty_rows go with tty: true');
+    return null;
+  }
+  if (value !== true) throw invalidArgument(`tty must be true or false, got ${quote(value)}`);
+  return {
+    cols:
+      cols === undefined || cols === null ? 120 : validateIntegerInRange('tty_cols', cols, 1, MAX_TTY_SIZE),
+    rows:
+      rows === undefined || rows === null ? 40 : validateIntegerInRange('tty_rows', rows, 1, MAX_TTY_SIZE),
+  };
+}

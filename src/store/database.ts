@@ -87,6 +87,18 @@ const MIGRATIONS: readonly string[] = [
      paused       INTEGER,
      updated_at   INTEGER NOT NULL
    );`,
+  // Interaction: input through a FIFO, a terminal, and a ready line.
+  `ALTER TABLE tasks ADD COLUMN stdin_pipe INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN tty_cols INTEGER;
+   ALTER TABLE tasks ADD COLUMN tty_rows INTEGER;
+   ALTER TABLE tasks ADD COLUMN input_sent_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN input_sent_bytes INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN input_last_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN input_last TEXT;
+   ALTER TABLE tasks ADD COLUMN input_closed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN ready_pattern TEXT;
+   ALTER TABLE tasks ADD COLUMN ready_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN ready_line INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

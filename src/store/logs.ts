@@ -6,6 +6,8 @@ import { LogView } from './log-view.js';
 export const logPath = (logsDir: string, id: string): string => join(logsDir, `${id}.log`);
 /** Written by the task's wrapper shell when the command ends: its exit status, one line. */
 export const exitStatusPath = (logsDir: string, id: string): string => join(logsDir, `${id}.exit`);
+/** The FIFO a task that takes input reads its standard input from (and, beside it, `.holder`). */
+export const inputPath = (logsDir: string, id: string): string => join(logsDir, `${id}.in`);
 
 function openForReading(path: string): number | null {
   try {

@@ -29,6 +29,10 @@ export interface NewTask {
   retryInterrupted: boolean;
   restartedFrom: string | null;
   envNames: readonly string[];
+  stdinPipe: boolean;
+  ttyCols: number | null;
+  ttyRows: number | null;
+  readyPattern: string | null;
 }
 
 /** Which tasks a listing wants; every field narrows it. Newest first, by (created_at, id). */
@@ -61,6 +65,9 @@ export class TaskStore {
     unreaped: Statement<[], TaskRow>;
     start: Statement;
     claim: Statement;
+    input: Statement;
+    closeInput: Statement;
+    ready: Statement;
     requeue: Statement;
     failDependant: Statement;
     finish: Statement;
@@ -84,10 +91,12 @@ export class TaskStore {
       insert: db.prepare(
         `INSERT INTO tasks (id, command, cwd, status, created_at, timeout_seconds, marker, label,
                             max_memory_mb, max_cpu_seconds, queue, not_before, retries,
-                            retry_delay_seconds, retry_interrupted, restarted_from, env_names, reaped)
+                            retry_delay_seconds, retry_interrupted, restarted_from, env_names, reaped,
+                            stdin_pipe, tty_cols, tty_rows, ready_pattern)
          VALUES (@id, @command, @cwd, 'queued', @createdAt, @timeoutSeconds, @marker, @label,
                  @maxMemoryMb, @maxCpuSeconds, @queue, @notBefore, @retries,
-                 @retryDelaySeconds, @retryInterrupted, @restartedFrom, @envNames, 1)`,
+                 @retryDelaySeconds, @retryInterrupted, @restartedFrom, @envNames, 1,
+                 @stdinPipe, @ttyCols, @ttyRows, @readyPattern)`,
       ),
       get: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       list: db.prepare('SELECT * FROM tasks ORDER BY created_at DESC, id DESC LIMIT ?'),
@@ -102,6 +111,15 @@ export class TaskStore {
       claim: db.prepare(
         `UPDATE tasks SET reaped = 0, pid = NULL, pid_start_time = NULL, not_before = NULL
          WHERE id = ? AND status = 'queued' AND reaped = 1`,
+      ),
+      input: db.prepare(
+        `UPDATE tasks SET input_sent_count = input_sent_count + 1, input_sent_bytes = input_sent_bytes + @bytes,
+           input_last_at = @at, input_last = @last
+         WHERE id = @id`,
+      ),
+      closeInput: db.prepare('UPDATE tasks SET input_closed = 1 WHERE id = ?'),
+      ready: db.prepare(
+        'UPDATE tasks SET ready_at = @at, ready_line = @line WHERE id = @id AND ready_at IS NULL',
       ),
       // Back to waiting for the next attempt; the old leader stays recorded until its tree is reaped.
       requeue: db.prepare(
@@ -146,10 +164,11 @@ export class TaskStore {
   }
 
   insert(task: NewTask): void {
-    const { envNames, retryInterrupted, ...rest } = task;
+    const { envNames, retryInterrupted, stdinPipe, ...rest } = task;
     this.statements.insert.run({
       ...rest,
       retryInterrupted: retryInterrupted ? 1 : 0,
+      stdinPipe: stdinPipe ? 1 : 0,
       envNames: envNames.length === 0 ? null : JSON.stringify(envNames),
     });
   }
@@ -186,6 +205,20 @@ export class TaskStore {
   /** Takes a waiting task for launching; false if it is no longer waiting (cancelled, or taken). */
   claim(id: string): boolean {
     return this.statements.claim.run(id).changes === 1;
+  }
+
+  /** Counts input sent to a task (`last` is what a record may show of it: cut short, or '[secret]'). */
+  recordInput(id: string, input: { bytes: number; at: number; last: string }): void {
+    this.statements.input.run({ id, ...input });
+  }
+
+  closeInput(id: string): void {
+    this.statements.closeInput.run(id);
+  }
+
+  /** Marks a task ready (its ready_pattern matched line `line`); false if it already was. */
+  markReady(id: string, at: number, line: number): boolean {
+    return this.statements.ready.run({ id, at, line }).changes === 1;
   }
 
   /** Sends a task whose attempt ended back to waiting, for attempt `attempt`; false if another writer won. */

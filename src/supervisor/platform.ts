@@ -13,6 +13,15 @@ export interface SpawnSpec {
   limits: ResourceLimits;
   /** The file mode mask for the command (the caller's). */
   umask: number;
+  /** Where the task's input FIFO is made, when it takes input; null: its stdin is /dev/null. */
+  inputPath: string | null;
+  /** Run on a pseudo-terminal of this size; null: plain pipes. */
+  tty: TerminalSize | null;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 /** Limits the kernel enforces on a task (POSIX rlimits); null means none. */
@@ -54,6 +63,13 @@ export interface ProcessPlatform {
    * descendants that left the group. Returns how many processes were ended, not counting `exclude`.
    */
   killTree(target: KillTarget, graceMs: number, exclude?: number, urgent?: boolean): Promise<number>;
+  /** Writes to a task's input FIFO; fails with a clear error when nothing reads it or it stays full. */
+  writeInput(inputPath: string, bytes: Buffer, timeoutMs: number): Promise<void>;
+  /**
+   * Closes a task's input: ends the process that holds the FIFO open, so that the command reads end of
+   * file. False when there was nothing to end (already closed, or the task is gone).
+   */
+  closeInput(inputPath: string, leader: ProcessIdentity): Promise<boolean>;
   /** The local IPC endpoint for a home. */
   socketPath(home: string): string;
   /**

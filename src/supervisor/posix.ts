@@ -1,11 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { BackburnerError } from '../shared/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcScanner, readBootId, readProcStat } from './linux-proc.js';
 import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './platform.js';
+import { holderPid, writeToFifo } from './fifo.js';
 
 /**
  * The wrapper between the supervisor and the command. It runs the command in the foreground and writes
@@ -17,16 +18,36 @@ import type { KillTarget, ProcessIdentity, ProcessPlatform, SpawnSpec } from './
  */
 const WRAPPER = [
   'trap : HUP INT TERM QUIT',
+  // Input ($6, a FIFO, when the task takes input): a holder keeps a writer open, so that the command
+  // sees end of file only when send_input(end) ends the holder, never because no daemon holds the FIFO.
+  // Its pid goes next to the FIFO (owner-only: the daemon's umask is still in force here).
+  'if [ -n "$6" ]; then',
+  '  sleep 2147483647 3<>"$6" </dev/null >/dev/null 2>&1 & h=$!',
+  '  echo "$h" > "$6.holder"',
+  '  exec 0<"$6"',
+  'fi',
   // The caller's umask ($5), not the daemon's 077: a build's outputs get the modes the user expects.
   'umask "$5"',
+  // On a terminal ($7: its size for stty), util-linux script(1) owns the pseudo-terminal: it is a child
+  // of this wrapper, so the terminal outlives any daemon too. The command reaches it in a variable.
+  // (A function's $1... are its own: the terminal's size is read here, into t.)
+  't=$7',
+  'run() {',
+  '  if [ -n "$t" ]; then',
+  '    BACKBURNER_TTY_COMMAND="$1" TERM=xterm-256color script -qfec "stty $t 2>/dev/null; c=\\$BACKBURNER_TTY_COMMAND; unset BACKBURNER_TTY_COMMAND; exec /bin/sh -c \\"\\$c\\"" /dev/null',
+  '  else',
+  '    /bin/sh -c "$1"',
+  '  fi',
+  '}',
   // Resource limits ($3: memory in KiB, $4: CPU seconds) bind the wrapper and everything it starts.
   // The CPU hard limit is one second above the soft one, so that the kernel's SIGXCPU (which names
   // the cause) comes before its SIGKILL.
   'if { [ -z "$3" ] || ulimit -v "$3"; } && { [ -z "$4" ] || { ulimit -S -t "$4" && ulimit -H -t $(($4 + 1)); }; }; then',
-  '  /bin/sh -c "$1"; s=$?',
+  '  run "$1"; s=$?',
   'else',
   '  echo "backburner: could not apply the resource limits on this system" >&2; s=125',
   'fi',
+  '[ -z "$6" ] || kill "$h" 2>/dev/null',
   // The status file is backburner's, not the command's: owner-only, whatever the caller's umask.
   'umask 077',
   'printf "%s\\n" "$s" > "$2.tmp" && mv -f "$2.tmp" "$2"',
@@ -111,12 +132,21 @@ export class PosixPlatform implements ProcessPlatform {
     try {
       const memoryKib = spec.limits.memoryMb === null ? '' : String(spec.limits.memoryMb * 1024);
       const cpuSeconds = spec.limits.cpuSeconds === null ? '' : String(spec.limits.cpuSeconds);
+      if (spec.inputPath !== null) {
+        rmSync(spec.inputPath, { force: true });
+        rmSync(`${spec.inputPath}.holder`, { force: true });
+        execFileSync('mkfifo', ['-m', '600', spec.inputPath]);
+      }
+      if (spec.tty !== null && !isLinux)
+        throw new Error("a terminal (tty) needs util-linux's script(1), which this system does not have");
       const args = [
         spec.command,
         spec.exitStatusPath,
         memoryKib,
         cpuSeconds,
         spec.umask.toString(8).padStart(3, '0'),
+        spec.inputPath ?? '',
+        spec.tty === null ? '' : `cols ${spec.tty.cols} rows ${spec.tty.rows}`,
       ];
       return spawn('/bin/sh', ['-c', WRAPPER, 'backburner-task', ...args], {
         cwd: spec.cwd,
@@ -128,6 +158,20 @@ export class PosixPlatform implements ProcessPlatform {
     } finally {
       closeSync(out); // the child has its own copy
     }
+  }
+
+  writeInput(inputPath: string, bytes: Buffer, timeoutMs: number): Promise<void> {
+    return writeToFifo(inputPath, bytes, timeoutMs);
+  }
+
+  async closeInput(inputPath: string, leader: ProcessIdentity): Promise<boolean> {
+    const pid = await holderPid(inputPath);
+    if (pid === null) return false;
+    // Only the holder the task's wrapper started: a process of the task's group, as pids are reused.
+    const group = isLinux ? readProcStat(pid)?.pgrp : Number(psField(pid, 'pgid'));
+    if (group !== leader.pid || !this.isAlive(leader)) return false;
+    signalPid(pid, 'SIGTERM');
+    return true;
   }
 
   startTime(pid: number): string | null {

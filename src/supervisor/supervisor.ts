@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import type { ProcessIdentity, ProcessPlatform, ResourceLimits } from './platform.js';
+import type { ProcessIdentity, ProcessPlatform, ResourceLimits, TerminalSize } from './platform.js';
 
 /** What a task needs to be launched, as the engine describes it. */
 export interface LaunchRequest {
@@ -13,6 +13,9 @@ export interface LaunchRequest {
   limits: ResourceLimits;
   /** The file mode mask the command runs with. */
   umask: number;
+  /** The FIFO the task reads its input from (made at launch), or null for /dev/null. */
+  inputPath: string | null;
+  tty: TerminalSize | null;
 }
 
 /** What the supervisor saw when a task's wrapper went away. */
@@ -50,6 +53,10 @@ export interface TaskRunner {
     afterExit?: boolean,
   ): Promise<number>;
   readExitStatus(path: string): number | null;
+  /** Writes to a running task's input FIFO. */
+  writeInput(inputPath: string, bytes: Buffer, timeoutMs: number): Promise<void>;
+  /** Closes a running task's input (its command then reads end of file). */
+  closeInput(inputPath: string, leader: ProcessIdentity): Promise<boolean>;
   /** When the wrapper wrote the exit status (the file's mtime, ms), or null if it did not. */
   exitRecordedAt(path: string): number | null;
   bootId(): string | null;
@@ -123,6 +130,14 @@ export class LocalSupervisor implements TaskRunner {
   ): Promise<number> {
     // The wrapper is an implementation detail: count only the command's own processes.
     return this.platform.killTree(task, graceMs, task.leader.pid, !afterExit);
+  }
+
+  writeInput(inputPath: string, bytes: Buffer, timeoutMs: number): Promise<void> {
+    return this.platform.writeInput(inputPath, bytes, timeoutMs);
+  }
+
+  closeInput(inputPath: string, leader: ProcessIdentity): Promise<boolean> {
+    return this.platform.closeInput(inputPath, leader);
   }
 
   readExitStatus(path: string): number | null {

@@ -15,7 +15,17 @@ export class WindowsPlatform implements ProcessPlatform {
     return null;
   }
 
+  writeInput(): Promise<void> {
+    return Promise.reject(new Error('input to tasks is not supported on Windows'));
+  }
+
+  closeInput(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   spawnTask(spec: SpawnSpec): ChildProcess {
+    if (spec.inputPath !== null || spec.tty !== null)
+      throw new Error('input (stdin: "pipe") and terminals (tty) are not supported on Windows');
     const out = openSync(spec.logPath, 'a');
     try {
       return spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${spec.command}"`], {

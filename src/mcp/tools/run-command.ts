@@ -6,6 +6,7 @@ import { answerAfterWaiting } from '../render.js';
 import {
   commandArguments,
   schedulingArguments,
+  interactionArguments,
   RUNS_A_COMMAND,
   insightShape,
   outputWhenDone,
@@ -30,6 +31,7 @@ export function registerRunCommand(server: McpServer, backburner: Backburner, ti
       inputSchema: z.object({
         ...commandArguments,
         ...schedulingArguments,
+        ...interactionArguments,
         wait_seconds: waitSecondsArgument(RUN_COMMAND_WAIT_SECONDS),
       }),
       outputSchema: z.object({ ...taskRecordShape, ...insightShape, ...outputWhenDone }),

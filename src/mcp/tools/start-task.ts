@@ -6,6 +6,7 @@ import { answerAfterWaiting, describeTask } from '../render.js';
 import {
   commandArguments,
   schedulingArguments,
+  interactionArguments,
   RUNS_A_COMMAND,
   insightShape,
   mustBe,
@@ -30,6 +31,7 @@ export function registerStartTask(server: McpServer, backburner: Backburner): vo
       inputSchema: z.object({
         ...commandArguments,
         ...schedulingArguments,
+        ...interactionArguments,
         wait_seconds: waitSecondsArgument(0),
         max_memory_mb: positiveInteger('max_memory_mb', 1, MAX_MEMORY_MB)
           .optional()
