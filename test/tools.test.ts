@@ -24,6 +24,7 @@ describe('the core tools through a real MCP client', () => {
       'list_tasks',
       'restart_task',
       'run_command',
+      'send_input',
       'start_task',
       'task_result',
       'task_status',
@@ -44,10 +45,15 @@ describe('the core tools through a real MCP client', () => {
       'max_memory_mb',
       'not_before',
       'queue',
+      'ready_pattern',
       'retries',
       'retry_delay_seconds',
       'retry_interrupted',
+      'stdin',
       'timeout_seconds',
+      'tty',
+      'tty_cols',
+      'tty_rows',
       'wait_seconds',
     ]);
     assert.deepEqual(start?.inputSchema.required, ['command']);
@@ -57,6 +63,7 @@ describe('the core tools through a real MCP client', () => {
     assert.equal(byName.get('list_queues')?.annotations?.readOnlyHint, true);
     assert.equal(byName.get('configure_queue')?.annotations?.readOnlyHint, false);
     assert.equal(byName.get('restart_task')?.annotations?.readOnlyHint, false);
+    assert.equal(byName.get('send_input')?.annotations?.readOnlyHint, false);
   });
 
   it('runs a command to completion and returns its output with both text and structured content', async () => {

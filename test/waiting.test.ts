@@ -110,7 +110,7 @@ describe('waiting: wait_tasks and start_task(wait_seconds)', () => {
     );
     assert.match(
       await mcp.error('wait_tasks', { task_ids: ['abcd1234'], mode: 'some' }),
-      /mode must be "any" or "all", got "some"/,
+      /mode must be "any", "all" or "ready", got "some"/,
     );
     assert.match(await mcp.error('wait_tasks', { task_ids: ['ffff0000'] }), /no task with id 'ffff0000'/);
   });

@@ -56,7 +56,9 @@ export async function attachCommand(bb: Backburner, id: string): Promise<number>
     const at = data.indexOf(DETACH);
     const keys = at === -1 ? data : data.subarray(0, at);
     if (keys.length > 0 && row.stdin_pipe === 1) {
-      const text = keys.toString('utf8');
+      // A raw terminal sends Enter as \r; a task's terminal turns it into \n itself, a plain pipe does not.
+      const typed = keys.toString('utf8');
+      const text = raw && row.tty_cols === null ? typed.replace(/\r/g, '\n') : typed;
       sending = sending.then(() =>
         bb.sendInput(row.id, text).then(
           () => undefined,
@@ -98,7 +100,10 @@ export async function attachCommand(bb: Backburner, id: string): Promise<number>
   }
 }
 
-/** `backburner wait ID --until REGEX`: until a new line matches (exit 0), the task ends (1), or time runs out (124). */
+/**
+ * `backburner wait ID --until REGEX`: until a line of the task's output matches (exit 0), the task ends
+ * (1), or time runs out (124). A person has no cursor to give: the whole output counts, from its start.
+ */
 export async function waitUntilCommand(
   bb: Backburner,
   id: string,
@@ -107,7 +112,7 @@ export async function waitUntilCommand(
   json: boolean,
 ): Promise<number> {
   const deadline = timeoutSeconds === undefined ? Infinity : Date.now() + timeoutSeconds * 1000;
-  let since: string | undefined;
+  let since = '0';
   for (;;) {
     const slice = Math.min(MAX_WAIT_SECONDS, Math.max(0, (deadline - Date.now()) / 1000));
     const result = await bb.wait([id], 'any', slice, undefined, undefined, { until_output: pattern, since });

@@ -194,7 +194,7 @@ export class Backburner {
       envNames: Object.keys(extraEnv),
       stdinPipe,
       tty,
-      readyPattern: readyPattern?.source ?? null,
+      readyPattern: readyPattern === null ? null : String(options.ready_pattern), // as given: .source escapes /
     });
     return this.details(task); // fresh from the daemon: no second round trip
   }
