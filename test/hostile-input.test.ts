@@ -96,6 +96,25 @@ function corpus(): [string, Record<string, unknown>, RegExp][] {
     cases.push(['configure_queue', { queue: 'q', paused: value }, /paused/]);
   cases.push(['configure_queue', { queue: 'q' }, /max_parallel, paused/]);
   cases.push(['task_result', { task_id: 'abcd1234', attempt: 0 }, /attempt/]);
+  // Interaction arguments.
+  for (const tool of ['start_task', 'run_command']) {
+    for (const value of ['yes', 'PIPE', 1, true, []])
+      cases.push([tool, { command: 'true', stdin: value }, /stdin/]);
+    for (const value of ['yes', 1, []]) cases.push([tool, { command: 'true', tty: value }, /tty/]);
+    for (const value of [0, 1001, 1.5, 'wide'])
+      cases.push([tool, { command: 'true', tty: true, tty_cols: value }, /tty_cols/]);
+    cases.push([tool, { command: 'true', tty_rows: 30 }, /tty_cols and tty_rows go with tty/]);
+    for (const value of ['(', '', '[a-', 42, 'x'.repeat(1001)])
+      cases.push([tool, { command: 'true', ready_pattern: value }, /ready_pattern/]);
+  }
+  for (const value of [42, null, ['x'], 'x'.repeat(1024 * 1024 + 1)])
+    cases.push(['send_input', { task_id: 'abcd1234', text: value }, /text/]);
+  cases.push(['send_input', { task_id: 'abcd1234', text: 'x', end: 'yes' }, /end/]);
+  cases.push(['send_input', { task_id: 'abcd1234', text: 'x', secret: 1 }, /secret/]);
+  for (const id of BAD_IDS) cases.push(['send_input', { task_id: id, text: 'x' }, /task_id|no task with id/]);
+  for (const value of ['(', '', 42])
+    cases.push(['wait_tasks', { task_ids: ['abcd1234'], until_output: value }, /until_output|no task/]);
+  cases.push(['wait_tasks', { task_ids: ['abcd1234'], until_output: 'x', since: 'zz' }, /since|no task/]);
   return cases;
 }
 
