@@ -30,6 +30,7 @@ import {
   type Task,
 } from './harness.js';
 import { scheduling } from './schedule.js';
+import { wakeOnOutput } from './interaction.js';
 
 async function startRoundTrip(): Promise<void> {
   const home = makeHome();
@@ -492,6 +493,7 @@ async function main(): Promise<void> {
     ['many', manyTasks],
     ['cap', logCap],
     ['schedule', scheduling],
+    ['output', wakeOnOutput],
   ];
   const started = Date.now();
   for (const [name, run] of scenarios) {
