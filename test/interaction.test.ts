@@ -105,6 +105,13 @@ describe('interaction: input, terminals, and waking on output', LIMIT, () => {
       /does not take input: start it with stdin: "pipe"/,
     );
     await mcp.ok('cancel_task', { task_id: plain.task_id });
+    const closing = await mcp.ok<Task>('start_task', { command: 'cat > /dev/null; sleep 30', stdin: 'pipe' });
+    await mcp.ok('send_input', { task_id: closing.task_id, text: '', end: true });
+    assert.match(
+      await mcp.error('send_input', { task_id: closing.task_id, text: 'x' }),
+      new RegExp(`the input of task ${closing.task_id} was closed \\(end: true\\) earlier`),
+    );
+    await mcp.ok('cancel_task', { task_id: closing.task_id });
   });
 
   it('drives Python’s REPL on a terminal of the size asked for', async () => {
