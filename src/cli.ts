@@ -12,6 +12,9 @@ import {
 } from './cli/commands.js';
 import { addCommand, parseEnvPairs, queueCommand, restartCommand } from './cli/schedule-commands.js';
 import { attachCommand, sendCommand, waitUntilCommand } from './cli/interaction-commands.js';
+import { setupCommand } from './cli/setup-commands.js';
+import { doctorCommand } from './cli/doctor-command.js';
+import { CLIENTS, isClient } from './setup/clients.js';
 import { readSettings } from './shared/config.js';
 import { runDaemon } from './daemon/daemon.js';
 import { BackburnerError } from './shared/errors.js';
@@ -52,6 +55,11 @@ Usage:
   backburner queue [ls]          the queues: limit, running and waiting counts
   backburner queue set Q --max-parallel N | pause Q | resume Q
   backburner policy check "CMD"  say whether CMD would be allowed to run, and which rule decided
+  backburner setup CLIENT [--print] [--env NAME=VALUE]... [--allow REGEX]... [--approve]
+                                 add backburner to a client's config (claude-code, claude-desktop,
+                                 cursor, vscode, codex, gemini), keeping the rest, with a backup;
+                                 --approve (Codex) lets its tools run without asking
+  backburner doctor [--json]     check this installation and explain each problem with its fix
   backburner wait ID... [--all] [--timeout S]
                                  wait until any (or, with --all, every) task has ended; exit code 0
                                  when they all completed, 1 when one did not, 124 on timeout
@@ -140,6 +148,9 @@ async function main(argv: string[]): Promise<number> {
       end: { type: 'boolean', default: false },
       secret: { type: 'boolean', default: false },
       until: { type: 'string' },
+      print: { type: 'boolean', default: false },
+      allow: { type: 'string', multiple: true },
+      approve: { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
       host: { type: 'string' },
       port: { type: 'string' },
@@ -174,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.host !== undefined || values.port !== undefined)
     throw new UsageError('--host and --port go with serve --http');
+  if (verb === 'doctor') return doctorCommand(values.json);
   if (verb === 'token') {
     console.log(loadOrCreateToken(new Backburner(readSettings().home).paths.root));
     return 0;
@@ -223,6 +235,21 @@ async function main(argv: string[]): Promise<number> {
         cols: positiveInteger('--cols', values.cols),
         rows: positiveInteger('--rows', values.rows),
         ready: values.ready,
+      });
+      return 0;
+    }
+    if (verb === 'setup') {
+      if (id === undefined || !isClient(id))
+        throw new UsageError(
+          `setup needs a client: one of ${CLIENTS.join(', ')}${id === undefined ? '' : `; got '${id}'`}`,
+        );
+      if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+      await setupCommand(id, {
+        print: values.print,
+        json: values.json,
+        env: envPairs(values.env),
+        allow: values.allow ?? [],
+        approve: values.approve,
       });
       return 0;
     }
