@@ -31,6 +31,7 @@ import {
 } from './harness.js';
 import { scheduling } from './schedule.js';
 import { wakeOnOutput } from './interaction.js';
+import { contextSizes } from './context.js';
 
 async function startRoundTrip(): Promise<void> {
   const home = makeHome();
@@ -494,6 +495,7 @@ async function main(): Promise<void> {
     ['cap', logCap],
     ['schedule', scheduling],
     ['output', wakeOnOutput],
+    ['context', contextSizes],
   ];
   const started = Date.now();
   for (const [name, run] of scenarios) {

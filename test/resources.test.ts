@@ -58,7 +58,7 @@ describe('resources over stdio (2025-era client)', () => {
     assert.equal(record.exit_code, 0);
     const list = JSON.parse(textOf(await mcp.client.readResource({ uri: 'backburner://tasks' })));
     assert.equal(list.tasks[0].task_id, done.task_id);
-    assert.equal(list.tasks[0].queue, 'default');
+    assert.equal(list.tasks[0].queue, undefined, 'the default queue goes without saying');
     assert.ok(uris.includes('backburner://queues'));
     const queues = JSON.parse(textOf(await mcp.client.readResource({ uri: 'backburner://queues' })));
     assert.deepEqual(

@@ -40,7 +40,7 @@ export function taskTable(tasks: (TaskRecord & { queue_position?: number })[]): 
   const rows = tasks.map((task) => [
     task.task_id,
     task.queue_position === undefined ? task.status : `${task.status} #${task.queue_position}`,
-    task.queue,
+    task.queue ?? 'default',
     task.exit_code !== undefined ? String(task.exit_code) : (task.signal ?? '-'),
     elapsed(task),
     localTime(task.created_at),
@@ -83,7 +83,7 @@ export function taskDetails(task: TaskRecord & { queue_position?: number; waitin
     ['ended by', task.terminated_by],
     ['reason', task.reason],
     ['pid', task.pid?.toString()],
-    ['queue', task.queue],
+    ['queue', task.queue ?? 'default'],
     ['place', task.queue_position?.toString()],
     ['waiting for', task.waiting_for?.join('; ')],
     ['not before', task.not_before && localTime(task.not_before)],

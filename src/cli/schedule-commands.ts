@@ -73,8 +73,8 @@ export async function addCommand(bb: Backburner, words: string[], options: AddOp
   else {
     const where =
       task.status === 'queued'
-        ? ` in queue '${task.queue}' (place ${task.queue_position ?? '?'}): waiting for ${(task.waiting_for ?? []).join('; ')}`
-        : ` in queue '${task.queue}'`;
+        ? ` in queue '${task.queue ?? 'default'}' (place ${task.queue_position ?? '?'}): waiting for ${(task.waiting_for ?? []).join('; ')}`
+        : ` in queue '${task.queue ?? 'default'}'`;
     print(`${task.task_id}  ${paintStatus(task.status)}${where}`);
   }
 }

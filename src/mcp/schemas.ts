@@ -57,7 +57,10 @@ export const taskRecordShape = {
     .describe(
       'Processes the command left running when it exited (daemonised, setsid), which were then ended.',
     ),
-  queue: z.string().describe('The queue whose parallel limit it counts against.'),
+  queue: z
+    .string()
+    .optional()
+    .describe("The queue whose parallel limit it counts against; absent for the queue 'default'."),
   not_before: z.string().optional().describe('While queued: it does not start before this time.'),
   attempt: z.number().int().optional().describe('With retries: the attempt running now, or the last one.'),
   attempts: z.number().int().optional().describe('With retries: how many attempts it may have in all.'),

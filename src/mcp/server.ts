@@ -15,6 +15,7 @@ import { registerRunCommand } from './tools/run-command.js';
 import { registerRestartTask } from './tools/restart-task.js';
 import { registerQueueTools } from './tools/queues.js';
 import { registerSendInput } from './tools/send-input.js';
+import { structuredToolErrors } from './tool-errors.js';
 import { TaskActivity } from '../client/task-activity.js';
 import {
   publishSubscriptions,
@@ -69,6 +70,7 @@ export function mcpContext(backburner: Backburner, env: NodeJS.ProcessEnv = proc
 export function createMcpServer(context: McpContext, delivery: Delivery): McpServer {
   const { backburner, activity, timing } = context;
   const server = new McpServer({ name: 'backburner', version: VERSION }, { instructions: INSTRUCTIONS });
+  structuredToolErrors(server);
   registerStartTask(server, backburner);
   registerTaskStatus(server, backburner);
   registerTaskResult(server, backburner);

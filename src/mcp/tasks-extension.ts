@@ -127,7 +127,7 @@ export function detailedTask(task: TaskResult, logFile: string, timing: TaskTimi
 function queuedMessage(task: TaskResult): string {
   const place = task.queue_position === undefined ? '' : ` (place ${task.queue_position})`;
   const waits = task.waiting_for === undefined ? '' : `: waiting for ${task.waiting_for.join('; ')}`;
-  return `queued in '${task.queue}'${place}${waits}`;
+  return `queued in '${task.queue ?? 'default'}'${place}${waits}`;
 }
 
 /** The handle a tools/call returns when its command is still running. */

@@ -12,7 +12,7 @@ export function summarize(task: TaskRecord, lastLine?: string): string {
       text =
         task.attempt !== undefined && task.attempt > 1
           ? `waiting to retry (attempt ${task.attempt} of ${task.attempts ?? task.attempt} next)`
-          : `waiting in queue '${task.queue}'`;
+          : `waiting in queue '${task.queue ?? 'default'}'`;
       break;
     case 'working':
       text = `working for ${took}`;

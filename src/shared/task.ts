@@ -129,7 +129,8 @@ export interface TaskRecord {
   log_removed?: boolean;
   /** Processes the command left running when it exited (daemonised, setsid), which backburner ended. */
   leftovers_ended?: number;
-  queue: string;
+  /** The queue it waits and runs in; absent for the default queue (most tasks), to keep records short. */
+  queue?: string;
   /** While queued: the time before which it does not start. */
   not_before?: string;
   /** With retries: the attempt running now (or the last one), and how many it may have in all. */
@@ -151,6 +152,9 @@ export interface TaskRecord {
   ready_line?: number;
 }
 
+/** The queue a task goes to unless it names one (the same as `shared/queues.ts` says). */
+const DEFAULT_QUEUE = 'default';
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const seconds = (ms: number): number => Math.round(ms) / 1000;
 
@@ -161,8 +165,8 @@ export function toRecord(row: TaskRow, now: number = Date.now()): TaskRecord {
     cwd: row.cwd,
     status: row.status,
     created_at: iso(row.created_at),
-    queue: row.queue,
   };
+  if (row.queue !== DEFAULT_QUEUE) record.queue = row.queue;
   if (row.started_at !== null) record.started_at = iso(row.started_at);
   if (row.ended_at !== null) {
     record.ended_at = iso(row.ended_at);
