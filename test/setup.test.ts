@@ -17,6 +17,9 @@ import { parse as parseToml } from 'smol-toml';
 import { baseEnv, scratchDir } from './helpers/home.js';
 import { CLI } from './helpers/paths.js';
 import { clientCli } from './helpers/system-tools.js';
+import { homedir } from 'node:os';
+import { CLIENTS, clientConfig } from '../src/setup/clients.js';
+import { clientNotes } from '../src/setup/client-notes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LIMIT = { timeout: 180_000 };
@@ -230,6 +233,22 @@ describe('the real client CLIs read back what setup wrote, and start it', LIMIT,
       [true, process.execPath, [CLI, 'serve']],
     );
   });
+});
+
+describe('the README says, per client, what setup writes and says', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  for (const client of CLIENTS) {
+    it(`${client}: its setup command, its file, and every note setup prints`, () => {
+      assert.ok(
+        readme.includes(`\`backburner setup ${client}\``),
+        `the README shows backburner setup ${client}`,
+      );
+      const file = clientConfig(client, {}).path.replace(homedir(), '~').split('/').pop() ?? '';
+      assert.ok(readme.includes(file), `the README names ${file}`);
+      for (const note of [...clientNotes(client, false), ...clientNotes(client, true)])
+        assert.ok(readme.includes(note), `the README says, for ${client}: ${note}`);
+    });
+  }
 });
 
 describe('backburner doctor: finds and explains what is broken', LIMIT, () => {

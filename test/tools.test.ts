@@ -64,6 +64,44 @@ describe('the core tools through a real MCP client', () => {
     assert.equal(byName.get('configure_queue')?.annotations?.readOnlyHint, false);
     assert.equal(byName.get('restart_task')?.annotations?.readOnlyHint, false);
     assert.equal(byName.get('send_input')?.annotations?.readOnlyHint, false);
+    // Exact: read-only where nothing changes; destructive only where something is ended or removed.
+    const hints = Object.fromEntries(
+      tools.map((tool) => [
+        tool.name,
+        `${tool.annotations?.readOnlyHint === true ? 'read' : 'write'}${tool.annotations?.destructiveHint === true ? ',destructive' : ''}`,
+      ]),
+    );
+    assert.deepEqual(hints, {
+      cancel_task: 'write,destructive',
+      configure_queue: 'write',
+      delete_task: 'write,destructive',
+      list_queues: 'read',
+      list_tasks: 'read',
+      restart_task: 'write',
+      run_command: 'write',
+      send_input: 'write',
+      start_task: 'write',
+      task_result: 'read',
+      task_status: 'read',
+      wait_tasks: 'read',
+    });
+    for (const tool of tools)
+      if (tool.annotations?.readOnlyHint !== true)
+        assert.equal(
+          typeof tool.annotations?.destructiveHint,
+          'boolean',
+          `${tool.name} says whether it destroys`,
+        );
+  });
+
+  it('a failed call says so in its structured result too, with a stable code', async () => {
+    const missing = await mcp.call('task_status', { task_id: 'ffff0000' });
+    assert.equal(missing.isError, true);
+    assert.deepEqual(missing.structuredContent, {
+      error: { code: 'TASK_NOT_FOUND', message: "no task with id 'ffff0000'" },
+    });
+    const bad = await mcp.call('start_task', { command: 'true', queue: 'a b' });
+    assert.equal((bad.structuredContent?.error as { code?: string } | undefined)?.code, 'INVALID_ARGUMENT');
   });
 
   it('runs a command to completion and returns its output with both text and structured content', async () => {

@@ -4,7 +4,7 @@ import { BackburnerError } from '../shared/errors.js';
 /** A failed tool call as a result: the message as text, and the same plainly in the structured result. */
 export function errorResult(error: unknown): CallToolResult {
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof BackburnerError ? error.code : 'INTERNAL_ERROR';
+  const code = error instanceof BackburnerError ? error.code : 'INTERNAL';
   return {
     isError: true,
     content: [{ type: 'text', text: message }],
