@@ -14,6 +14,7 @@ import { addCommand, parseEnvPairs, queueCommand, restartCommand } from './cli/s
 import { attachCommand, sendCommand, waitUntilCommand } from './cli/interaction-commands.js';
 import { setupCommand } from './cli/setup-commands.js';
 import { doctorCommand } from './cli/doctor-command.js';
+import { topCommand } from './cli/top.js';
 import { CLIENTS, isClient } from './setup/clients.js';
 import { readSettings } from './shared/config.js';
 import { runDaemon } from './daemon/daemon.js';
@@ -60,6 +61,8 @@ Usage:
                                  cursor, vscode, codex, gemini), keeping the rest, with a backup;
                                  --approve (Codex) lets its tools run without asking
   backburner doctor [--json]     check this installation and explain each problem with its fix
+  backburner top                 a live full-screen view: tasks, progress, the selected task's output;
+                                 ↑/↓ select, c cancel, f follow, q quit
   backburner wait ID... [--all] [--timeout S]
                                  wait until any (or, with --all, every) task has ended; exit code 0
                                  when they all completed, 1 when one did not, 124 on timeout
@@ -253,6 +256,7 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
+    if (verb === 'top') return await topCommand(backburner);
     if (verb === 'send') {
       if (id === undefined || rest.length > 1)
         throw new UsageError('usage: backburner send ID [TEXT] [--end] [--secret]');

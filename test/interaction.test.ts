@@ -106,6 +106,10 @@ describe('interaction: input, terminals, and waking on output', LIMIT, () => {
     );
     await mcp.ok('cancel_task', { task_id: plain.task_id });
     const closing = await mcp.ok<Task>('start_task', { command: 'cat > /dev/null; sleep 30', stdin: 'pipe' });
+    await waitFor(
+      'it to run',
+      async () => (await mcp.ok<Task>('task_status', { task_id: closing.task_id })).status === 'working',
+    );
     await mcp.ok('send_input', { task_id: closing.task_id, text: '', end: true });
     assert.match(
       await mcp.error('send_input', { task_id: closing.task_id, text: 'x' }),

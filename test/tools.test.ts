@@ -211,6 +211,11 @@ describe('the core tools through a real MCP client', () => {
 
   it('cancels a running task, and cancelling an ended one changes nothing', async () => {
     const task = await mcp.ok<Task>('start_task', { command: 'sleep 60' });
+    // Under load the default queue (2 per core) may still be full of earlier tests' tasks for a moment.
+    await waitFor(
+      'the task to run',
+      async () => (await mcp.ok<Task>('task_status', { task_id: task.task_id })).status === 'working',
+    );
     const cancelled = await mcp.ok<Task>('cancel_task', { task_id: task.task_id });
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.cancelled, true);

@@ -3,6 +3,7 @@ import { type Backburner } from '../client/backburner.js';
 import { MAX_MAX_BYTES, MAX_WAIT_SECONDS } from '../client/arguments.js';
 import { isTerminal } from '../shared/task.js';
 import { paint, paintStatus, taskDetails, taskTable } from './format.js';
+import { progressText } from './progress-bar.js';
 
 export interface CommandOptions {
   json: boolean;
@@ -30,7 +31,11 @@ export async function listCommand(bb: Backburner, options: CommandOptions): Prom
   });
   if (options.json) printJson(page);
   else {
-    print(page.tasks.length === 0 ? 'no tasks yet' : taskTable(page.tasks));
+    // Progress is read from each working task's latest output: only for the ones shown.
+    const progress = new Map<string, string>();
+    for (const task of page.tasks.filter((listed) => listed.status === 'working'))
+      progress.set(task.task_id, progressText(await bb.status(task.task_id), process.stdout.isTTY === true));
+    print(page.tasks.length === 0 ? 'no tasks yet' : taskTable(page.tasks, progress));
     if (page.next_cursor !== undefined) print(`more: backburner ls --cursor ${page.next_cursor}`);
   }
 }

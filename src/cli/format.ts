@@ -1,5 +1,7 @@
 import type { TaskRecord, TaskStatus } from '../shared/task.js';
 import { formatSeconds } from '../output/duration.js';
+import type { TaskInsight } from '../output/insight.js';
+import { progressText } from './progress-bar.js';
 
 const useColor = (): boolean => process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 
@@ -35,14 +37,29 @@ function localTime(iso: string): string {
 }
 
 /** A table with aligned columns; the last column (the command) is cut to the terminal's width. */
-export function taskTable(tasks: (TaskRecord & { queue_position?: number })[]): string {
-  const header = ['ID', 'STATUS', 'QUEUE', 'EXIT', 'TIME', 'CREATED', 'COMMAND'];
+export function taskTable(
+  tasks: (TaskRecord & { queue_position?: number })[],
+  progress: ReadonlyMap<string, string> = new Map(),
+): string {
+  // A PROGRESS column only when a task has something to show there.
+  const withProgress = tasks.some((task) => (progress.get(task.task_id) ?? '') !== '');
+  const header = [
+    'ID',
+    'STATUS',
+    'QUEUE',
+    'EXIT',
+    'TIME',
+    ...(withProgress ? ['PROGRESS'] : []),
+    'CREATED',
+    'COMMAND',
+  ];
   const rows = tasks.map((task) => [
     task.task_id,
     task.queue_position === undefined ? task.status : `${task.status} #${task.queue_position}`,
     task.queue ?? 'default',
     task.exit_code !== undefined ? String(task.exit_code) : (task.signal ?? '-'),
     elapsed(task),
+    ...(withProgress ? [progress.get(task.task_id) || '-'] : []),
     localTime(task.created_at),
     task.command.replace(/\s+/g, ' '),
   ]);
@@ -63,7 +80,10 @@ export function taskTable(tasks: (TaskRecord & { queue_position?: number })[]): 
 }
 
 /** The record as labelled lines, for `backburner status`. */
-export function taskDetails(task: TaskRecord & { queue_position?: number; waiting_for?: string[] }): string {
+export function taskDetails(
+  task: TaskRecord & { queue_position?: number; waiting_for?: string[] } & Partial<TaskInsight>,
+): string {
+  const progress = progressText(task, process.stdout.isTTY === true, 20);
   const fields: [string, string | undefined][] = [
     ['task', task.task_id],
     ['status', paintStatus(task.status)],
@@ -83,6 +103,7 @@ export function taskDetails(task: TaskRecord & { queue_position?: number; waitin
     ['ended by', task.terminated_by],
     ['reason', task.reason],
     ['pid', task.pid?.toString()],
+    ['progress', progress === '' ? undefined : progress],
     ['queue', task.queue ?? 'default'],
     ['place', task.queue_position?.toString()],
     ['waiting for', task.waiting_for?.join('; ')],
