@@ -224,6 +224,19 @@ describe('interaction: input, terminals, and waking on output', LIMIT, () => {
       [none.timed_out, none.output_match, none.tasks[0]?.status],
       [false, undefined, 'completed'],
     );
+    // No match before the time runs out: the answer says how far it looked, so a next wait misses nothing.
+    const long = await mcp.ok<Task>('start_task', { command: 'echo one; echo two; sleep 60' });
+    await until(mcp, long.task_id, '^two$', '0');
+    const nothing = await mcp.ok<Wait & { output_cursors?: Record<string, string> }>('wait_tasks', {
+      task_ids: [long.task_id],
+      until_output: 'never printed',
+      since: '0',
+      timeout_seconds: 0.5,
+    });
+    assert.equal(nothing.timed_out, true);
+    assert.deepEqual(nothing.output_cursors, { [long.task_id]: '8' });
+    assert.match(nothing.message, /pass since: "8"$/);
+    await mcp.ok('cancel_task', { task_id: long.task_id });
     assert.match(
       await mcp.error('wait_tasks', { task_ids: [quiet.task_id], until_output: '(' }),
       /until_output is not a valid regular expression: "\("/,

@@ -126,6 +126,6 @@ export async function waitUntilCommand(
       return result.timed_out ? 124 : 1;
     }
     // Keep looking from where this slice stopped, so that nothing printed between two slices is missed.
-    since = (await bb.result(id, { tail_lines: 1 })).next_cursor;
+    since = result.output_cursors?.[task?.task_id ?? id] ?? since;
   }
 }

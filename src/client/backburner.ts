@@ -75,6 +75,8 @@ export interface WaitResult {
   tasks: (TaskDetails & { output_tail?: string })[];
   /** With until_output: the line that ended the wait. */
   output_match?: OutputMatch;
+  /** With until_output and no match: how far each task's output was looked at (a `since` for the next wait). */
+  output_cursors?: Record<string, string>;
   /** True when time ran out before the condition was met. */
   timed_out: boolean;
   waited_seconds: number;
@@ -493,6 +495,13 @@ export class Backburner {
     else message = `${ended.length} of ${rows.length} ended${working > 0 ? `; ${notEnded(rows)}` : ''}`;
     const result: WaitResult = { tasks, timed_out: timedOut, waited_seconds: waited, message };
     if (match !== undefined) result.output_match = match;
+    else if (output !== undefined) {
+      // Nothing matched: where the look got to, so that a next wait misses nothing printed in between.
+      result.output_cursors = output.positions();
+      const only = ids.length === 1 ? result.output_cursors[ids[0] as string] : undefined;
+      if (timedOut && only !== undefined)
+        result.message += `; to go on looking without missing a line, pass since: "${only}"`;
+    }
     return result;
   }
 

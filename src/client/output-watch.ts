@@ -20,6 +20,11 @@ export class OutputWatch {
     private readonly scan: (id: string, from: number, final: boolean) => Promise<MatchScan>,
   ) {}
 
+  /** Where each task's output has been looked at up to (logical offsets): pass as `since` to go on. */
+  positions(): Record<string, string> {
+    return Object.fromEntries([...this.cursors].map(([id, cursor]) => [id, String(cursor)]));
+  }
+
   /** Looks at the tasks whose logs grew since the last look; the first match, if any. */
   async poll(): Promise<OutputMatch | null> {
     for (const [id, cursor] of this.cursors) {

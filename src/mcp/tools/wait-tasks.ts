@@ -67,6 +67,12 @@ export function registerWaitTasks(server: McpServer, backburner: Backburner): vo
           })
           .optional()
           .describe('With until_output: the line that matched.'),
+        output_cursors: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe(
+            'With until_output and no match: per task, a since for the next wait, so no line is missed.',
+          ),
         waited_seconds: z.number(),
         message: z.string().describe('What happened, and what to call next.'),
       }),
