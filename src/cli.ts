@@ -39,18 +39,18 @@ Usage:
   backburner logs ID [-n N] [-f] print a task's output (the last N lines; -f follows it until it ends)
   backburner cancel ID           cancel a task and its whole process tree
   backburner add [--queue Q] [--after ID]... [--retries N] [--retry-delay S] [--retry-interrupted]
-                 [--not-before T] [--label L] [--cwd D] [--timeout S] [--env NAME=VALUE]... -- CMD...
+                 [--not-before T] [--label L] [--cwd D] [--timeout S] [--env NAME=VALUE]...
+                 [--stdin pipe] [--tty [--cols C] [--rows R]] [--ready REGEX] -- CMD...
                                  start a task (T: an ISO time or seconds from now); one CMD word is a
-                                 whole command line, several are quoted for the shell one by one
-                 [--stdin pipe] [--tty [--cols C] [--rows R]] [--ready REGEX]
-                                 (--stdin pipe: input through send; --tty: on a terminal; --ready:
-                                 the line that says it is ready)
+                                 whole command line, several are quoted for the shell one by one;
+                                 --stdin pipe: input through send; --tty: on a terminal; --ready: the
+                                 line that says it is ready
   backburner send ID [TEXT] [--end] [--secret]
                                  type TEXT (or what is piped in) into a task's input; --end closes it
   backburner attach ID           follow a task's output and type into it; Ctrl-] detaches
   backburner wait ID --until REGEX [--timeout S]
-                                 until a new line of its output matches (exit 0), it ends (1), or
-                                 time runs out (124)
+                                 until a line of its output (from the start) matches (exit 0), it
+                                 ends (1), or time runs out (124)
   backburner restart ID [--env NAME=VALUE]...
                                  start a new task like ID (its env values must be given again)
   backburner queue [ls]          the queues: limit, running and waiting counts
