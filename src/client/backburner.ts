@@ -28,7 +28,7 @@ import { policyFilePath, QueuePolicyFile, type QueuePolicy } from '../policy/que
 import { ScheduleStore } from '../store/schedule-store.js';
 import { ScheduleView, type QueueView, type SchedulingInsight } from './scheduling.js';
 import { insight, recentOutput, type TaskInsight } from '../output/insight.js';
-import { grepOffThread, matchOffThread } from '../output/off-thread.js';
+import { grepOffThread } from '../output/off-thread.js';
 import { readOutput, type OutputView } from '../output/reader.js';
 import { openDatabase } from '../store/database.js';
 import { ensureHome, type HomePaths } from '../store/home.js';
@@ -40,12 +40,10 @@ import {
   DEFAULT_WAIT_SECONDS,
   MAX_CPU_SECONDS,
   MAX_MEMORY_MB,
-  MAX_WAIT_TASKS,
   parseListCursor,
   parseReadRequest,
   parseStatuses,
   validateLimit,
-  validateWaitSeconds,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
   type ListOptions,
@@ -55,10 +53,11 @@ import {
   type ResultOptions,
   type StartOptions,
 } from './arguments.js';
-import { waitForTasks, WAIT_MODES, type WaitMode, type WaitProgress } from './wait.js';
-import { OutputWatch, type OutputMatch } from './output-watch.js';
+import type { WaitProgress } from './wait.js';
+import { answerWait, type WaitResult as WaitAnswer } from './wait-answer.js';
 
 export type TaskDetails = TaskRecord & TaskInsight & SchedulingInsight;
+export type WaitResult = WaitAnswer<TaskDetails>;
 export type TaskResult = TaskDetails & OutputView & { output_attempt?: number };
 /** A task in a listing: its record, and a queued one's place in its queue. */
 export type ListedTask = TaskRecord & { queue_position?: number };
@@ -68,18 +67,6 @@ export interface CancelResult {
   /** False when the task had already ended and nothing was changed. */
   changed: boolean;
   processes_ended: number;
-  message: string;
-}
-
-export interface WaitResult {
-  tasks: (TaskDetails & { output_tail?: string })[];
-  /** With until_output: the line that ended the wait. */
-  output_match?: OutputMatch;
-  /** With until_output and no match: how far each task's output was looked at (a `since` for the next wait). */
-  output_cursors?: Record<string, string>;
-  /** True when time ran out before the condition was met. */
-  timed_out: boolean;
-  waited_seconds: number;
   message: string;
 }
 
@@ -411,8 +398,7 @@ export class Backburner {
 
   /**
    * Waits until any (or all) of the tasks have ended, or every one is ready (`mode: "ready"`), or, with
-   * `until_output`, a new line of their output matches; or until `timeoutSeconds` ran out. Woken by the
-   * daemon's events, and for output by a look at the logs' sizes every 20 ms.
+   * `until_output`, a new line of their output matches; or until `timeoutSeconds` ran out.
    */
   async wait(
     taskIds: unknown,
@@ -422,99 +408,19 @@ export class Backburner {
     signal?: AbortSignal,
     watch: { until_output?: unknown; since?: unknown } = {},
   ): Promise<WaitResult> {
-    if (!Array.isArray(taskIds) || taskIds.length === 0) {
-      throw invalidArgument(`task_ids must be a non-empty array of task ids, got ${quote(taskIds)}`);
-    }
-    if (taskIds.length > MAX_WAIT_TASKS)
-      throw invalidArgument(`task_ids may list at most ${MAX_WAIT_TASKS} tasks, got ${taskIds.length}`);
-    const waitMode = parseWaitMode(mode);
-    const seconds = validateWaitSeconds('timeout_seconds', timeoutSeconds ?? DEFAULT_WAIT_SECONDS);
-    const pattern = validatePattern('until_output', watch.until_output);
-    const ids = [...new Set(taskIds.map((id) => this.resolve(validateTaskId(id)).id))];
-    if (waitMode === 'ready') {
-      const without = ids.map((id) => this.require(id)).find((row) => row.ready_pattern === null);
-      if (without !== undefined)
-        throw invalidArgument(
-          `mode "ready" needs tasks started with a ready_pattern; task ${without.id} has none`,
-        );
-    }
-    const since = parseSince(watch.since);
-    if (since !== undefined && (pattern === null || ids.length !== 1))
-      throw invalidArgument('since goes with until_output and a single task id');
-    await this.daemonReady();
-    const output =
-      pattern === null
-        ? undefined
-        : new OutputWatch(
-            new Map(ids.map((id) => [id, since ?? this.logicalEnd(this.require(id))])),
-            (id) => this.logFile(id),
-            (id, from, final) =>
-              matchOffThread(
-                this.logFile(id),
-                layoutOf(this.require(id)),
-                from,
-                pattern,
-                final,
-                this.grepBudgetMs(),
-              ),
-          );
-    const started = Date.now();
-    const { rows, match } = await waitForTasks({
-      ids,
-      mode: waitMode,
-      timeoutMs: seconds * 1000,
-      read: (id) => this.require(id),
-      events: this.daemon,
-      onProgress,
-      signal,
-      output,
-    });
-    const ended = rows.filter((row) => isTerminal(row.status));
-    const ready = rows.filter((row) => row.ready_at !== null);
-    const timedOut =
-      match === undefined &&
-      (waitMode === 'any'
-        ? ended.length === 0
-        : waitMode === 'all'
-          ? ended.length < rows.length
-          : ready.length < rows.length && !ended.some((row) => row.ready_at === null));
-    const tasks = rows.map((row) => {
-      const details: TaskDetails & { output_tail?: string } = this.details(row);
-      if (isTerminal(row.status)) details.output_tail = this.shortTail(row);
-      return details;
-    });
-    const waited = Math.round((Date.now() - started) / 100) / 10;
-    const working = rows.length - ended.length;
-    let message: string;
-    if (match !== undefined)
-      message = `task ${match.task_id} printed a line matching ${quote(pattern?.source)} (line ${match.line_number}); read on with task_result(since: "${match.next_cursor}")`;
-    else if (timedOut)
-      message = `${notEnded(rows)}${waitMode === 'ready' ? ` (${ready.length} of ${rows.length} ready)` : ''} after ${waited}s; call wait_tasks again with the same task_ids to keep waiting, or task_result to peek at output`;
-    else if (waitMode === 'ready' && ready.length === rows.length)
-      message = `${rows.length} of ${rows.length} ready`;
-    else message = `${ended.length} of ${rows.length} ended${working > 0 ? `; ${notEnded(rows)}` : ''}`;
-    const result: WaitResult = { tasks, timed_out: timedOut, waited_seconds: waited, message };
-    if (match !== undefined) result.output_match = match;
-    else if (output !== undefined) {
-      // Nothing matched: where the look got to, so that a next wait misses nothing printed in between.
-      result.output_cursors = output.positions();
-      const only = ids.length === 1 ? result.output_cursors[ids[0] as string] : undefined;
-      if (timedOut && only !== undefined)
-        result.message += `; to go on looking without missing a line, pass since: "${only}"`;
-    }
-    return result;
-  }
-
-  /** The logical offset of the end of a task's log now: where a wait for new output starts. */
-  private logicalEnd(row: TaskRow): number {
-    const layout = layoutOf(row);
-    const log = LogView.open(this.logFile(row.id), layout);
-    if (log === null) return 0;
-    try {
-      return logicalOffset(layout, log.size);
-    } finally {
-      log.close();
-    }
+    return answerWait(
+      {
+        resolveId: (id) => this.resolve(validateTaskId(id)).id,
+        row: (id) => this.require(id),
+        details: (row) => this.details(row),
+        shortTail: (row) => this.shortTail(row),
+        logFile: (id) => this.logFile(id),
+        patternBudgetMs: () => this.grepBudgetMs(),
+        ready: () => this.daemonReady(),
+        events: this.daemon,
+      },
+      { taskIds, mode, timeoutSeconds, onProgress, signal, ...watch },
+    );
   }
 
   /** The last few lines of a task's output (cleaned, at most a couple of KiB), for answers that must stay small. */
@@ -640,30 +546,6 @@ export class Backburner {
     if (row === undefined) throw taskNotFound(id);
     return row;
   }
-}
-
-function parseWaitMode(mode: unknown): WaitMode {
-  if (mode === undefined || mode === null) return 'any';
-  if (typeof mode !== 'string' || !(WAIT_MODES as readonly string[]).includes(mode))
-    throw invalidArgument(`mode must be one of ${WAIT_MODES.join(', ')}, got ${quote(mode)}`);
-  return mode as WaitMode;
-}
-
-function parseSince(since: unknown): number | undefined {
-  if (since === undefined || since === null) return undefined;
-  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since))
-    throw invalidArgument(`since must be a next_cursor value from an earlier call, got ${quote(since)}`);
-  return Number(since);
-}
-
-/** "2 of 5 still working, 1 queued": what has not ended among `rows`. */
-function notEnded(rows: TaskRow[]): string {
-  const working = rows.filter((row) => row.status === 'working').length;
-  const queued = rows.filter((row) => row.status === 'queued').length;
-  const parts = [];
-  if (working > 0) parts.push(`${working} of ${rows.length} still working`);
-  if (queued > 0) parts.push(`${queued} of ${rows.length} queued (not started yet)`);
-  return parts.join(', ');
 }
 
 /** backburner's own secrets, which no task needs: the HTTP server's bearer token. */
