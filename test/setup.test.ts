@@ -14,7 +14,7 @@ import {
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
-import { baseEnv, scratchDir } from './helpers/home.js';
+import { baseEnv, runCli, scratchDir } from './helpers/home.js';
 import { CLI } from './helpers/paths.js';
 import { clientCli } from './helpers/system-tools.js';
 import { homedir } from 'node:os';
@@ -23,23 +23,6 @@ import { clientNotes } from '../src/setup/client-notes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LIMIT = { timeout: 180_000 };
-
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): { stdout: string; stderr: string; code: number } {
-  try {
-    const stdout = execFileSync(process.execPath, [CLI, ...args], {
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { stdout, stderr: '', code: 0 };
-  } catch (error) {
-    const failure = error as { stdout: string; stderr: string; status: number };
-    return { stdout: failure.stdout, stderr: failure.stderr, code: failure.status };
-  }
-}
 
 /** A person's machine in a folder: HOME, XDG and CODEX homes, and a backburner home, all fresh. */
 function machine(): {

@@ -39,6 +39,24 @@ export const isAlive = (pid: number): boolean => {
  */
 export const scratchDir = (what: string): string => mkdtempSync(join(tmpdir(), `bb-test-${what}-`));
 
+/** Runs the CLI with `env`; returns stdout, stderr and the exit code (a failure is an answer, not a throw). */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): { stdout: string; stderr: string; code: number } {
+  try {
+    const stdout = execFileSync(process.execPath, [CLI, ...args], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { stdout, stderr: '', code: 0 };
+  } catch (error) {
+    const failure = error as { stdout: string; stderr: string; status: number };
+    return { stdout: failure.stdout, stderr: failure.stderr, code: failure.status };
+  }
+}
+
 /** A fresh BACKBURNER_HOME, with a short kill grace so that tests of stubborn processes stay quick. */
 export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
   const path = scratchDir('home');
@@ -46,19 +64,7 @@ export function makeHome(extraEnv: Record<string, string> = {}): TestHome {
   const home: TestHome = {
     path,
     env,
-    cli(args, more = {}) {
-      try {
-        const stdout = execFileSync(process.execPath, [CLI, ...args], {
-          env: { ...env, ...more },
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        return { stdout, stderr: '', code: 0 };
-      } catch (error) {
-        const failure = error as { stdout: string; stderr: string; status: number };
-        return { stdout: failure.stdout, stderr: failure.stderr, code: failure.status };
-      }
-    },
+    cli: (args, more = {}) => runCli(args, { ...env, ...more }),
     daemonPid() {
       try {
         return Number(readFileSync(join(path, 'daemon.pid'), 'utf8').trim());
