@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { matchNewLines } from '../src/output/line-match.js';
 import { readOutput, type ReadRequest } from '../src/output/reader.js';
 import { UNCUT } from '../src/store/log-cap.js';
 import { scratchDir } from './helpers/home.js';
@@ -60,4 +61,35 @@ describe('grep over a large log: block skipping gives exactly what line-by-line 
       assert.equal(view.output, expected(lines, pattern, context));
     });
   }
+});
+
+describe('matchNewLines: each new line once, across read chunks', () => {
+  const dir = scratchDir('match');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds a line that straddles a chunk boundary, with its number and the cursor after it', () => {
+    // 256 KiB chunks: line 3000 starts before the first boundary and ends after it.
+    const filler = (n: number): string => `${String(n).padStart(6, '0')} ${'x'.repeat(80)}`;
+    const lines = Array.from({ length: 5000 }, (_, i) => filler(i + 1));
+    const boundary = 256 * 1024;
+    let offset = 0;
+    let straddling = -1;
+    for (let i = 0; i < lines.length; i++) {
+      const end = offset + Buffer.byteLength(lines[i] as string) + 1;
+      if (offset < boundary && end > boundary) straddling = i;
+      offset = end;
+    }
+    lines[straddling] = `${(lines[straddling] as string).slice(0, 40)} NEEDLE ${'y'.repeat(40)}`;
+    const path = join(dir, 'straddle.log');
+    const content = `${lines.join('\n')}\n`;
+    writeFileSync(path, content);
+    const scan = matchNewLines(path, UNCUT, 0, /NEEDLE/, false);
+    assert.equal(scan.match?.line_number, straddling + 1);
+    assert.equal(scan.match?.line, lines[straddling]);
+    const after = Buffer.byteLength(lines.slice(0, straddling + 1).join('\n')) + 1;
+    assert.equal(scan.match?.next_cursor, String(after));
+    // From just after it, nothing else matches, and the scan ends at the end of the log.
+    const rest = matchNewLines(path, UNCUT, after, /NEEDLE/, false);
+    assert.deepEqual([rest.match, rest.cursor], [null, Buffer.byteLength(content)]);
+  });
 });

@@ -119,15 +119,7 @@ export function parseReadRequest(options: ResultOptions): ReadRequest {
   const headLines = optionalInteger('head_lines', options.head_lines, 1, MAX_LINES);
   let tailLines = optionalInteger('tail_lines', options.tail_lines, 1, MAX_LINES);
   if (tailLines === undefined && headLines === undefined) tailLines = DEFAULT_TAIL_LINES;
-  let since: number | undefined;
-  if (options.since !== undefined && options.since !== null) {
-    if (typeof options.since !== 'string' || !/^\d{1,16}$/.test(options.since)) {
-      throw invalidArgument(
-        `since must be a next_cursor value returned by an earlier task_result, got ${quote(options.since)}`,
-      );
-    }
-    since = Number(options.since);
-  }
+  const since = parseOutputCursor(options.since);
   let grep: RegExp | undefined;
   if (options.grep !== undefined && options.grep !== null) {
     if (typeof options.grep !== 'string' || options.grep === '')
@@ -153,6 +145,16 @@ export function parseReadRequest(options: ResultOptions): ReadRequest {
     maxBytes: optionalInteger('max_bytes', options.max_bytes, 256, MAX_MAX_BYTES) ?? DEFAULT_MAX_BYTES,
     raw: options.raw === true,
   };
+}
+
+/** `since`: a cursor into a task's output (a `next_cursor` or `output_cursors` value), or undefined. */
+export function parseOutputCursor(since: unknown): number | undefined {
+  if (since === undefined || since === null) return undefined;
+  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since))
+    throw invalidArgument(
+      `since must be a next_cursor value returned by an earlier call, got ${quote(since)}`,
+    );
+  return Number(since);
 }
 
 export function parseStatuses(status: unknown): TaskStatus[] | undefined {

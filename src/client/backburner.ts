@@ -388,7 +388,7 @@ export class Backburner {
     const tasks = page.map((row): ListedTask => {
       const record: ListedTask = toRecord(row, now);
       delete record.pid; // a listing is for finding tasks; task_status has the pid
-      if (row.status === 'queued') record.queue_position = this.schedule.insight(row, now).queue_position;
+      if (row.status === 'queued') record.queue_position = this.schedule.placeInQueue(row);
       return record;
     });
     return rows.length > limit && last !== undefined

@@ -75,6 +75,11 @@ export class ScheduleView {
     }));
   }
 
+  /** A waiting task's place in its queue (1 is next): all a listing needs of the schedule. */
+  placeInQueue(row: TaskRow): number {
+    return this.schedule.placeInQueue(row);
+  }
+
   insight(row: TaskRow, now: number = Date.now()): SchedulingInsight {
     const insight: SchedulingInsight = {};
     const pending = this.schedule.unsatisfiedDependencies(row.id);

@@ -6,7 +6,7 @@ import { validatePattern } from '../shared/validate.js';
 import { matchOffThread } from '../output/off-thread.js';
 import { layoutOf, logicalOffset } from '../store/log-cap.js';
 import { LogView } from '../store/log-view.js';
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_TASKS, validateWaitSeconds } from './arguments.js';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_TASKS, parseOutputCursor, validateWaitSeconds } from './arguments.js';
 import { OutputWatch, type OutputMatch } from './output-watch.js';
 import { waitForTasks, WAIT_MODES, type WaitMode, type WaitProgress } from './wait.js';
 
@@ -50,13 +50,6 @@ function parseWaitMode(mode: unknown): WaitMode {
   if (typeof mode !== 'string' || !(WAIT_MODES as readonly string[]).includes(mode))
     throw invalidArgument(`mode must be one of ${WAIT_MODES.join(', ')}, got ${quote(mode)}`);
   return mode as WaitMode;
-}
-
-function parseSince(since: unknown): number | undefined {
-  if (since === undefined || since === null) return undefined;
-  if (typeof since !== 'string' || !/^\d{1,16}$/.test(since))
-    throw invalidArgument(`since must be a next_cursor value from an earlier call, got ${quote(since)}`);
-  return Number(since);
 }
 
 /** "2 of 5 still working, 1 queued": what has not ended among `rows`. */
@@ -107,7 +100,7 @@ export async function answerWait<Details extends object>(
         `mode "ready" needs tasks started with a ready_pattern; task ${without.id} has none`,
       );
   }
-  const since = parseSince(args.since);
+  const since = parseOutputCursor(args.since);
   if (since !== undefined && (pattern === null || ids.length !== 1))
     throw invalidArgument('since goes with until_output and a single task id');
   await context.ready();

@@ -64,7 +64,11 @@ export function matchNewLines(
       if (chunk.length === 0) break;
       let at = 0;
       for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, at)) {
-        const bytes = Buffer.concat([pending, chunk.subarray(at, newline)]);
+        // Only a line that began in the previous chunk needs joining; the rest are views of the chunk.
+        const bytes =
+          pending.length === 0
+            ? chunk.subarray(at, newline)
+            : Buffer.concat([pending, chunk.subarray(at, newline)]);
         pending = Buffer.alloc(0);
         const lineEnd = position + newline + 1;
         const match = test(bytes, lineEnd);

@@ -1,3 +1,5 @@
+import { DEFAULT_QUEUE } from './queues.js';
+
 /**
  * The one place that says what a task is: its statuses, which fields exist in which status, and how
  * a stored row becomes the record every adapter shows.
@@ -151,9 +153,6 @@ export interface TaskRecord {
   ready_at?: string;
   ready_line?: number;
 }
-
-/** The queue a task goes to unless it names one (the same as `shared/queues.ts` says). */
-const DEFAULT_QUEUE = 'default';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const seconds = (ms: number): number => Math.round(ms) / 1000;
