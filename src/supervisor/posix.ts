@@ -20,11 +20,15 @@ const WRAPPER = [
   'trap : HUP INT TERM QUIT',
   // Input ($6, a FIFO, when the task takes input): a holder keeps a writer open, so that the command
   // sees end of file only when send_input(end) ends the holder, never because no daemon holds the FIFO.
-  // Its pid goes next to the FIFO (owner-only: the daemon's umask is still in force here).
+  // The wrapper opens the writer itself (read-write: it does not wait for a reader) before it forks
+  // the holder, which inherits it: so a writer is open before the command can read, whatever the
+  // scheduler does with the holder. The wrapper then keeps only the read end. The holder's pid goes
+  // next to the FIFO (owner-only: the daemon's umask is still in force here).
   'if [ -n "$6" ]; then',
-  '  sleep 2147483647 3<>"$6" </dev/null >/dev/null 2>&1 & h=$!',
+  '  exec 3<>"$6"',
+  '  sleep 2147483647 </dev/null >/dev/null 2>&1 & h=$!',
   '  echo "$h" > "$6.holder"',
-  '  exec 0<"$6"',
+  '  exec 0<"$6" 3>&-',
   'fi',
   // The caller's umask ($5), not the daemon's 077: a build's outputs get the modes the user expects.
   'umask "$5"',
