@@ -21,8 +21,10 @@ import { runDaemon } from './daemon/daemon.js';
 import { BackburnerError } from './shared/errors.js';
 import { serveMcpOverHttp, serveMcpStdio } from './mcp/server.js';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from './mcp/http/server.js';
-import { loadOrCreateToken } from './mcp/http/token.js';
+import { loadOrCreateToken } from './http/token.js';
 import { VERSION } from './version.js';
+import { dashboardHandler } from './dashboard/dashboard.js';
+import { dashboardCommand } from './cli/dashboard-command.js';
 
 const USAGE = `backburner ${VERSION}: durable background tasks for AI agents, over MCP
 
@@ -31,6 +33,9 @@ Usage:
   backburner serve --http [--host H] [--port P]
                                  serve MCP over Streamable HTTP at http://H:P/mcp (default
                                  ${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}); every request needs the bearer token
+  backburner dashboard [--host H] [--port P] [--print]
+                                 open the web dashboard of a running serve --http in your browser
+                                 through a one-time login link (--print: only print the link)
   backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
   backburner ls [--limit N] [--status S] [--label L] [--queue Q] [--cursor C]
@@ -183,11 +188,23 @@ async function main(argv: string[]): Promise<number> {
     const backburner = new Backburner(readSettings().home, process.env, process.cwd(), {
       keepDaemonAlive: true,
     });
-    await serveMcpOverHttp(backburner, { host: values.host ?? DEFAULT_HTTP_HOST, port });
+    await serveMcpOverHttp(backburner, {
+      host: values.host ?? DEFAULT_HTTP_HOST,
+      port,
+      web: ({ activity, token }) => dashboardHandler({ backburner, activity, token }),
+    });
     return -1;
   }
+  if (verb === 'dashboard') {
+    return dashboardCommand({
+      home: new Backburner(readSettings().home).paths.root,
+      host: values.host ?? DEFAULT_HTTP_HOST,
+      port: values.port === undefined ? DEFAULT_HTTP_PORT : portNumber(values.port),
+      print: values.print,
+    });
+  }
   if (values.host !== undefined || values.port !== undefined)
-    throw new UsageError('--host and --port go with serve --http');
+    throw new UsageError('--host and --port go with serve --http and dashboard');
   if (verb === 'doctor') return doctorCommand(values.json);
   if (verb === 'token') {
     console.log(loadOrCreateToken(new Backburner(readSettings().home).paths.root));

@@ -52,7 +52,7 @@ describe('the HTTP token, created by several processes at once', () => {
   it('is one token that every process returns and the file holds', async () => {
     const home = makeHome();
     try {
-      const tokenModule = new URL('../src/mcp/http/token.js', import.meta.url).href;
+      const tokenModule = new URL('../src/http/token.js', import.meta.url).href;
       // Every process waits at a gate, so that all of them look for the token at the same moment.
       const gate = join(home.path, 'go');
       const script = [

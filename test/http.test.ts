@@ -136,9 +136,10 @@ describe('serve --http', () => {
     assert.equal((await post(server.url, { authorization: `Bearer ${token}` })).status, 200);
   });
 
-  it('serves only /mcp', async () => {
+  it('serves MCP only at /mcp: elsewhere is the dashboard, which the bearer token does not log in to', async () => {
     const other = await post(server.url.replace(/\/mcp$/, '/other'), { authorization: `Bearer ${token}` });
-    assert.equal(other.status, 404);
+    assert.equal(other.status, 401);
+    assert.match(await other.text(), /backburner dashboard/);
   });
 
   it('gives each 2025-era client its own session, and a task started over one is seen by another', async () => {

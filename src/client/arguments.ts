@@ -55,6 +55,11 @@ export interface ResultOptions {
   raw?: unknown;
   /** With retries: which attempt's output (1-based; default the last). */
   attempt?: unknown;
+  /**
+   * Only the output before this cursor (a `start_cursor` of an earlier read): with `tail_lines`, the
+   * page of lines before what was shown, for views that page backwards through a long log.
+   */
+  before?: unknown;
 }
 
 export interface ListOptions {
@@ -120,6 +125,11 @@ export function parseReadRequest(options: ResultOptions): ReadRequest {
   let tailLines = optionalInteger('tail_lines', options.tail_lines, 1, MAX_LINES);
   if (tailLines === undefined && headLines === undefined) tailLines = DEFAULT_TAIL_LINES;
   const since = parseOutputCursor(options.since);
+  const before = parseBeforeCursor(options.before);
+  if (before !== undefined && (since !== undefined || headLines !== undefined))
+    throw invalidArgument(
+      'before pages backwards from a cursor: give it with tail_lines only, not since or head_lines',
+    );
   let grep: RegExp | undefined;
   if (options.grep !== undefined && options.grep !== null) {
     if (typeof options.grep !== 'string' || options.grep === '')
@@ -144,7 +154,17 @@ export function parseReadRequest(options: ResultOptions): ReadRequest {
     maxMatches: optionalInteger('max_matches', options.max_matches, 1, 10_000) ?? DEFAULT_MAX_MATCHES,
     maxBytes: optionalInteger('max_bytes', options.max_bytes, 256, MAX_MAX_BYTES) ?? DEFAULT_MAX_BYTES,
     raw: options.raw === true,
+    ...(before === undefined ? {} : { before }),
   };
+}
+
+function parseBeforeCursor(before: unknown): number | undefined {
+  if (before === undefined || before === null) return undefined;
+  if (typeof before !== 'string' || !/^\d{1,16}$/.test(before))
+    throw invalidArgument(
+      `before must be a start_cursor value returned by an earlier read, got ${quote(before)}`,
+    );
+  return Number(before);
 }
 
 /** `since`: a cursor into a task's output (a `next_cursor` or `output_cursors` value), or undefined. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Backburner } from '../client/backburner.js';
-import { tokenFile } from '../mcp/http/token.js';
+import { tokenFile } from '../http/token.js';
 import { loadPolicy } from '../policy/rules.js';
 import { policyFilePath, QueuePolicyFile } from '../policy/queues.js';
 import { readSettings } from '../shared/config.js';

@@ -25,9 +25,9 @@ import {
 import { registerResources } from './resources.js';
 import { registerTaskMethods, type TaskTiming } from './tasks-extension.js';
 import { readSettings } from '../shared/config.js';
-import { serveMcpHttp, type RunningHttpServer } from './http/server.js';
-import { isLoopbackHost } from './http/guard.js';
-import { loadOrCreateToken, tokenFile } from './http/token.js';
+import { DEFAULT_HTTP_PORT, serveMcpHttp, type RunningHttpServer } from './http/server.js';
+import { isLoopbackHost } from '../http/guard.js';
+import { loadOrCreateToken, tokenFile } from '../http/token.js';
 
 const INSTRUCTIONS = `backburner runs slow shell commands in the background so you never block on them.
 Workflow: start_task returns a task_id at once (or, with wait_seconds, the result of a fast command);
@@ -116,19 +116,27 @@ export function serveMcpStdio(backburner: Backburner): void {
  */
 export async function serveMcpOverHttp(
   backburner: Backburner,
-  options: { host: string; port: number; env?: NodeJS.ProcessEnv },
+  options: {
+    host: string;
+    port: number;
+    env?: NodeJS.ProcessEnv;
+    /** What serves the other paths of the same port (the web dashboard), given what it shares with MCP. */
+    web?: (shared: { activity: TaskActivity; token: string }) => (request: Request) => Promise<Response>;
+  },
 ): Promise<RunningHttpServer> {
   const env = options.env ?? process.env;
   const home = backburner.paths.root; // an unusable home fails here, before the port is taken
   const token = loadOrCreateToken(home, env);
   const context = mcpContext(backburner, env);
+  const { web, ...listen } = options;
   const running = await serveMcpHttp(
     {
       modern: () => createMcpServer(context, 'modern-request'),
       legacy: () => createMcpServer(context, 'legacy'),
     },
     {
-      ...options,
+      ...listen,
+      ...(web === undefined ? {} : { web: web({ activity: context.activity, token }) }),
       token,
       env,
       onerror: reportError,
@@ -148,6 +156,12 @@ export async function serveMcpOverHttp(
   process.stderr.write(
     `backburner: serving MCP at ${running.url} (send "Authorization: Bearer <token>"; ${where})\n`,
   );
+  if (web !== undefined) {
+    const port = new URL(running.url).port;
+    process.stderr.write(
+      `backburner: the dashboard is at ${running.url.replace(/\/mcp$/, '/')}; log in with: backburner dashboard${port === String(DEFAULT_HTTP_PORT) ? '' : ` --port ${port}`}\n`,
+    );
+  }
   const stop = (): void => {
     running.close().then(
       () => process.exit(0),

@@ -22,6 +22,8 @@ export interface ReadRequest {
    * task. Line numbers then count from its start; cursors stay offsets in the whole log.
    */
   range?: { from: number; to: number | null };
+  /** A logical offset: read only what came before it (the tail before an earlier read's start_cursor). */
+  before?: number;
 }
 
 /** A slice of a task's output, shaped to fit in an agent's context window. */
@@ -39,6 +41,8 @@ export interface OutputView {
   truncated?: string;
   /** With `grep`: matching lines found (all of them, even past max_matches). */
   match_count?: number;
+  /** With `before`: where this output starts; pass it as `before` for the page before this one. */
+  start_cursor?: string;
 }
 
 function openLog(path: string, layout: LogLayout, window?: { from: number; to: number }): LogView | null {
@@ -107,19 +111,32 @@ function fitHead(bytes: Buffer, maxBytes: number, more = false): { kept: Buffer;
   return { kept: bytes.subarray(0, end), omitted: bytes.length - end };
 }
 
+function countWholeLog(path: string, layout: LogLayout): number {
+  const whole = openLog(path, layout);
+  if (whole === null) return 0;
+  try {
+    return countLines(whole);
+  } finally {
+    whole.close();
+  }
+}
+
 /** Reads part of a task's log, as `request` asks; never loads more than the answer into memory. */
 export async function readOutput(path: string, layout: LogLayout, request: ReadRequest): Promise<OutputView> {
-  const { range } = request;
+  const { range, before } = request;
+  const rangeTo = before ?? range?.to ?? null;
   const window =
-    range === undefined
+    range === undefined && before === undefined
       ? undefined
       : {
-          from: physicalOffset(layout, range.from).position,
-          to: range.to === null ? Number.MAX_SAFE_INTEGER : physicalOffset(layout, range.to).position,
+          from: physicalOffset(layout, range?.from ?? 0).position,
+          to: rangeTo === null ? Number.MAX_SAFE_INTEGER : physicalOffset(layout, rangeTo).position,
         };
   const base = window?.from ?? 0;
   const log = openLog(path, layout, window);
-  const totalLines = log === null ? 0 : countLines(log);
+  // A page before a cursor is a window that ends anywhere: its lines are counted on the whole log, whose
+  // count is kept and grows with it, not on each window (which would count from the start every page).
+  const totalLines = log === null ? 0 : before === undefined ? countLines(log) : countWholeLog(path, layout);
   const size = log?.size ?? 0;
   const view: OutputView = {
     output: '',
@@ -127,6 +144,7 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
     next_cursor: String(logicalOffset(layout, base + size)),
   };
   if (layout.droppedBytes > 0) view.dropped_bytes = layout.droppedBytes;
+  if (before !== undefined) view.start_cursor = String(logicalOffset(layout, base));
   if (log === null) return view;
   try {
     if (request.grep !== undefined) return await grepLog(log, size, request, view);
@@ -164,11 +182,14 @@ export async function readOutput(path: string, layout: LogLayout, request: ReadR
       if (start < size) {
         if (headEnd > 0 && start > headEnd) parts.push('[...]');
         const budget = Math.max(0, request.maxBytes - Buffer.byteLength(parts.join('\n')));
+        const readFrom = Math.max(start, size - budget - CHUNK);
         const { kept, omitted } = fitTail(
-          log.readAt(Math.max(start, size - budget - CHUNK), Math.min(size - start, budget + CHUNK)),
+          log.readAt(readFrom, Math.min(size - start, budget + CHUNK)),
           budget,
         );
         parts.push(text(kept, request.raw));
+        if (before !== undefined)
+          view.start_cursor = String(logicalOffset(layout, base + readFrom + omitted));
         const skipped = omitted + Math.max(0, size - start - (budget + CHUNK));
         if (skipped > 0) {
           view.truncated = `${skipped} earlier bytes of the tail were left out to stay within max_bytes=${request.maxBytes}; use head_lines, since or grep to read them`;

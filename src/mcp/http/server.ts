@@ -9,7 +9,13 @@ import {
 } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { BackburnerError } from '../../shared/errors.js';
-import { isLoopbackHost, listFromEnv, refuseRequest, type GuardOptions } from './guard.js';
+import {
+  isLoopbackHost,
+  listFromEnv,
+  refuseForeignRequest,
+  refuseWithoutToken,
+  type GuardOptions,
+} from '../../http/guard.js';
 import { LegacySessions } from './sessions.js';
 import { serveTaskListen, type TaskListenContext } from './task-listen.js';
 
@@ -29,6 +35,11 @@ export interface HttpOptions {
   taskListen: TaskListenContext;
   /** Wraps each 2025-era session's transport. */
   wrapLegacyTransport?: (transport: Transport) => Transport;
+  /**
+   * Serves every path but the MCP endpoint (the web dashboard), after the Host and Origin checks and
+   * before any token check: it authenticates its requests itself.
+   */
+  web?: (request: Request) => Promise<Response>;
 }
 
 export interface RunningHttpServer {
@@ -75,11 +86,14 @@ export async function serveMcpHttp(
   const handler = toNodeHandler(
     {
       fetch: async (request: Request): Promise<Response> => {
-        const refusal = refuseRequest(request, guard);
-        if (refusal !== undefined) return refusal;
+        const foreign = refuseForeignRequest(request, guard);
+        if (foreign !== undefined) return foreign;
         if (new URL(request.url).pathname !== MCP_PATH) {
+          if (options.web !== undefined) return options.web(request);
           return Response.json({ error: `not found; the MCP endpoint is ${MCP_PATH}` }, { status: 404 });
         }
+        const unauthorised = refuseWithoutToken(request, guard.token);
+        if (unauthorised !== undefined) return unauthorised;
         if (await isLegacyRequest(request)) return legacy.handle(request);
         return serveTaskListen(request, (plain) => modern.fetch(plain), options.taskListen);
       },

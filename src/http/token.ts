@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackburnerError } from '../../shared/errors.js';
+import { BackburnerError } from '../shared/errors.js';
 
 /** The file, in the home, that keeps the generated bearer token (owner-only, like the home itself). */
 export const tokenFile = (home: string): string => join(home, 'http-token');

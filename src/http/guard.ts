@@ -34,21 +34,20 @@ const jsonRpcError = (status: number, message: string, headers: Record<string, s
   );
 
 /**
- * Checks a request before any MCP handling: DNS-rebinding protection first (a `Host` or `Origin` that is
- * not allowed gets 403, as the Streamable HTTP transport asks), then the bearer token (401). Returns the
- * refusal, or undefined when the request may proceed.
+ * DNS-rebinding protection, for every request whatever its path: a `Host` or `Origin` that is not
+ * allowed gets 403, as the Streamable HTTP transport asks. Returns the refusal, or undefined.
  */
-export function refuseRequest(request: Request, options: GuardOptions): Response | undefined {
+export function refuseForeignRequest(request: Request, options: GuardOptions): Response | undefined {
   const hostRefusal = hostHeaderValidationResponse(request, [
     ...localhostAllowedHostnames(),
     ...options.allowedHosts,
   ]);
   if (hostRefusal !== undefined) return hostRefusal;
-  const originRefusal = originValidationResponse(request, [
-    ...localhostAllowedOrigins(),
-    ...options.allowedOrigins,
-  ]);
-  if (originRefusal !== undefined) return originRefusal;
+  return originValidationResponse(request, [...localhostAllowedOrigins(), ...options.allowedOrigins]);
+}
+
+/** The bearer token check (401 without it or with another). Returns the refusal, or undefined. */
+export function refuseWithoutToken(request: Request, token: string): Response | undefined {
   const authorization = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (match?.[1] === undefined) {
@@ -56,10 +55,15 @@ export function refuseRequest(request: Request, options: GuardOptions): Response
       'WWW-Authenticate': 'Bearer realm="backburner"',
     });
   }
-  if (!tokenMatches(options.token, match[1])) {
+  if (!tokenMatches(token, match[1])) {
     return jsonRpcError(401, 'Unauthorized: the bearer token is not the backburner token', {
       'WWW-Authenticate': 'Bearer realm="backburner", error="invalid_token"',
     });
   }
   return undefined;
+}
+
+/** Both checks, in that order: what every request to the MCP endpoint passes before any MCP handling. */
+export function refuseRequest(request: Request, options: GuardOptions): Response | undefined {
+  return refuseForeignRequest(request, options) ?? refuseWithoutToken(request, options.token);
 }

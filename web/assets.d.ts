@@ -1,0 +1,2 @@
+/** Stylesheets imported for their effect: esbuild bundles them into dashboard.css. */
+declare module '*.css';
