@@ -122,6 +122,49 @@ describe('the dashboard: who may see it and change things', () => {
     );
   });
 
+  it("pages back through a long log with the tools' tail before a cursor, and greps the whole of it", async () => {
+    const { cookie } = await logIn();
+    const started = served.home.cli(['add', '--json', '--', 'seq 1 2000']);
+    assert.equal(started.code, 0, started.stderr);
+    const id = (JSON.parse(started.stdout) as { task_id: string }).task_id;
+    assert.equal(served.home.cli(['wait', id, '--timeout', '60']).code, 0);
+    interface Page {
+      output: string;
+      start_cursor: string;
+      output_total_lines: number;
+    }
+    const read = async (query: string): Promise<Page> => {
+      const answer = await fetch(`${origin}/api/tasks/${id}/output?${query}`, { headers: { cookie } });
+      assert.equal(answer.status, 200);
+      return (await answer.json()) as Page;
+    };
+    const last = await read('tail=500&before=end');
+    assert.equal(last.output_total_lines, 2000);
+    assert.deepEqual(
+      last.output.split('\n'),
+      Array.from({ length: 500 }, (_, i) => String(1501 + i)),
+    );
+    const earlier = await read(`tail=500&before=${last.start_cursor}`);
+    assert.deepEqual(
+      earlier.output.split('\n'),
+      Array.from({ length: 500 }, (_, i) => String(1001 + i)),
+    );
+    assert.equal(earlier.output_total_lines, 2000, "the whole log's count, not the window's");
+    const first = await read(
+      'tail=500&before=' + (await read(`tail=1000&before=${earlier.start_cursor}`)).start_cursor,
+    );
+    assert.equal(first.output, '');
+    assert.equal(first.start_cursor, '0');
+    const grep = await fetch(`${origin}/api/tasks/${id}/output?grep=${encodeURIComponent('^1999$')}`, {
+      headers: { cookie },
+    });
+    assert.deepEqual(await grep.json().then((body) => (body as { output: string }).output), '1999:1999');
+    const mixed = await fetch(`${origin}/api/tasks/${id}/output?head=5&before=${last.start_cursor}`, {
+      headers: { cookie },
+    });
+    assert.equal(mixed.status, 400);
+  });
+
   it('says which command to run when no server answers', () => {
     const { code, stderr } = served.home.cli(['dashboard', '--print', '--port', '9']);
     assert.equal(code, 1);
