@@ -3,7 +3,7 @@ import type { TaskActivity } from '../client/task-activity.js';
 import { refuseWithoutToken } from '../http/guard.js';
 import { serveApi } from './api.js';
 import { WebAssets } from './assets.js';
-import { errorJson, json, plainPage } from './responses.js';
+import { errorJson, json, plainPage, SECURITY_HEADERS } from './responses.js';
 import { DashboardSessions, SESSION_COOKIE, SESSION_IDLE_MS, type DashboardSession } from './sessions.js';
 
 /** The header a state-changing request carries its session's CSRF token in. */
@@ -71,7 +71,7 @@ export function dashboardHandler(options: DashboardOptions): (request: Request) 
         ]);
       return new Response(null, {
         status: 303,
-        headers: { location: '/', 'set-cookie': sessionCookie(session) },
+        headers: { ...SECURITY_HEADERS, location: '/', 'set-cookie': sessionCookie(session) },
       });
     }
     if (crossOrigin(request)) return errorJson(403, 'FORBIDDEN', 'Forbidden: a request from another origin');
