@@ -31,4 +31,8 @@ export default tseslint.config(
       globals: { process: 'readonly', setTimeout: 'readonly' },
     },
   },
+  {
+    files: ['test/fixtures/app-host.mjs'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+  },
 );

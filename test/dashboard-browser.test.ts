@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SCREENSHOTS } from './helpers/browser.js';
 import { loginLink } from './helpers/dashboard.js';
 import { closeHttpHome, openHttpHome, type HttpHome } from './helpers/http.js';
-import { ROOT } from './helpers/paths.js';
 import { pidsWithEnv } from './helpers/processes.js';
 import { needsSystemTool } from './helpers/system-tools.js';
 import { waitFor } from './helpers/wait-for.js';
-
-/** Where each run leaves its screenshots of the main views, for a person to look at (not committed). */
-const SCREENSHOTS = `${ROOT}test-results/screenshots/`;
-
-/** Debian's Chromium, as CI installs it; Playwright's own browser download is not used. */
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Chromium without the background traffic a closed network refuses (see the env notes). */
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe(
   'the dashboard in a real browser',
@@ -36,9 +17,8 @@ describe(
     let page: Page;
 
     before(async () => {
-      mkdirSync(SCREENSHOTS, { recursive: true });
       served = await openHttpHome();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     });
     after(async () => {
@@ -46,12 +26,14 @@ describe(
       assert.equal(await closeHttpHome(served), 0);
     });
 
-    const add = (command: string): string => {
-      const started = served.home.cli(['add', '--json', '--', command]);
+    const add = (command: string, ...options: string[]): string => {
+      const started = served.home.cli(['add', '--json', ...options, '--', command]);
       assert.equal(started.code, 0, started.stderr);
       return (JSON.parse(started.stdout) as { task_id: string }).task_id;
     };
-    const row = (id: string) => page.locator(`tr[data-task-id="${id}"]`);
+    const row = (id: string, status?: string) =>
+      page.locator(`tr[data-task-id="${id}"]${status === undefined ? '' : `[data-status="${status}"]`}`);
+    const shownTask = (): string | undefined => /#\/tasks\/([0-9a-f]+)$/.exec(page.url())?.[1];
 
     it('logs in through the one-time link, and the link is then spent', async () => {
       const link = loginLink(served);
@@ -121,6 +103,40 @@ describe(
         /^cancelled; ended \d+ process/,
       );
       assert.deepEqual(pidsWithEnv('BACKBURNER_TASK_ID', id), [], 'no process of the task is left');
+    });
+
+    it('shows queue limits and the durations chart, restarts a task and deletes one, each after a confirmation', async () => {
+      assert.equal(served.home.cli(['queue', 'set', 'nightly', '--max-parallel', '3']).code, 0);
+      const first = add('echo chart-run', '--queue', 'nightly');
+      const second = add('echo chart-run', '--queue', 'nightly', '--after', first);
+      await page.goto(new URL('/', page.url()).href);
+      await row(second, 'completed').waitFor({ timeout: 30_000 });
+      await page.locator('.queue[data-queue="nightly"]').filter({ hasText: '0/3 running' }).waitFor();
+      const chart = page.locator('.chart');
+      await chart.locator('canvas').first().waitFor({ timeout: 20_000 });
+      assert.match((await chart.textContent()) ?? '', /echo chart-run/, 'the chart names the command');
+      await page.screenshot({ path: `${SCREENSHOTS}dashboard-queues-chart.png` });
+
+      await row(second).click();
+      await page.getByRole('button', { name: 'Restart' }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await page.getByRole('button', { name: 'Yes, restart' }).click();
+      const restarted = await waitFor('the view of the new task', () => {
+        const shown = shownTask();
+        return shown !== undefined && shown !== second ? shown : undefined;
+      });
+      await page.getByTestId('task-status').filter({ hasText: 'completed' }).waitFor({ timeout: 30_000 });
+      const record = served.home.cli(['status', '--json', restarted]);
+      assert.equal((JSON.parse(record.stdout) as { restarted_from?: string }).restarted_from, second);
+
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await page.getByRole('button', { name: 'Yes, delete' }).click();
+      await waitFor('the list again', () => shownTask() === undefined);
+      await row(second).waitFor();
+      // The list drops it at its next push (at most a second), without a reload.
+      await row(restarted).waitFor({ state: 'detached', timeout: 20_000 });
+      assert.notEqual(served.home.cli(['status', restarted]).code, 0, 'and from the store');
     });
   },
 );

@@ -5,7 +5,8 @@ import { VERSION } from '../version.js';
 import { taskListStream, taskStream } from './live.js';
 import { errorJson, failure, json } from './responses.js';
 import type { DashboardSession } from './sessions.js';
-import { durationSeries, filtersFrom, taskListSnapshot } from './snapshot.js';
+import { taskListSnapshot } from '../client/task-list-snapshot.js';
+import { durationSeries, filtersFrom } from './snapshot.js';
 
 export interface ApiContext {
   backburner: Backburner;

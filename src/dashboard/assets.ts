@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { WEB_DIR } from '../shared/web-build.js';
 import { SECURITY_HEADERS } from './responses.js';
-
-/** Where the build puts the pages' bundles: dist/web, beside dist/src (see scripts/build-web.ts). */
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

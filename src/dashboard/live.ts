@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Backburner } from '../client/backburner.js';
 import type { TaskActivity } from '../client/task-activity.js';
 import { SECURITY_HEADERS } from './responses.js';
-import { taskListSnapshot, type TaskListFilters } from './snapshot.js';
+import { taskListSnapshot, type TaskListFilters } from '../client/task-list-snapshot.js';
 
 /** How often a stream looks again even without an event (durations, progress, tasks queued elsewhere). */
 const LIST_LOOK_MS = 1000;

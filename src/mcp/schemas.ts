@@ -104,6 +104,28 @@ export const taskRecordShape = {
 
 export const taskRecordSchema = z.object(taskRecordShape);
 
+const statusArgument = z.enum(TASK_STATUSES, {
+  error: mustBe('status', `one of ${TASK_STATUSES.join(', ')}`),
+});
+
+/** A `status` filter: one status or a list of them. */
+export const statusFilter = z
+  .union([statusArgument, z.array(statusArgument)], {
+    error: mustBe('status', `a status or a list of them (${TASK_STATUSES.join(', ')})`),
+  })
+  .optional()
+  .describe('Only tasks in this status (or any of these statuses).');
+
+export const labelFilter = z
+  .string({ error: mustBe('label', 'a string') })
+  .optional()
+  .describe('Only tasks with this label.');
+
+export const queueFilter = z
+  .string({ error: mustBe('queue', 'a string') })
+  .optional()
+  .describe('Only tasks of this queue.');
+
 export const insightShape = {
   summary: z
     .string()
@@ -152,6 +174,20 @@ export const outputViewShape = {
     .int()
     .optional()
     .describe('With retries: the attempt whose output this is (line numbers count from its start).'),
+};
+
+/** A queue as list_queues and the tasks view show it. */
+export const queueShape = {
+  name: z.string(),
+  max_parallel: z.number().int().describe('At most this many of its tasks run at once.'),
+  paused: z.boolean().describe('A paused queue starts nothing new; its running tasks go on.'),
+  max_parallel_from: z
+    .enum(['configured', 'policy file', 'default'])
+    .describe(
+      'Where the limit comes from: configure_queue or the CLI, the policy file, or the built-in default.',
+    ),
+  running: z.number().int(),
+  waiting: z.number().int().describe('Tasks queued in it, whatever they wait for.'),
 };
 
 export const taskDetailsSchema = z.object({ ...taskRecordShape, ...insightShape });

@@ -23,6 +23,8 @@ import {
   serveModernStdioSubscriptions,
 } from './live-updates.js';
 import { registerResources } from './resources.js';
+import { showAppsOnlyToAppClients } from './apps/app-clients.js';
+import { registerTasksApp, TASKS_VIEW_URI } from './apps/tasks-view.js';
 import { registerTaskMethods, type TaskTiming } from './tasks-extension.js';
 import { readSettings } from '../shared/config.js';
 import { DEFAULT_HTTP_PORT, serveMcpHttp, type RunningHttpServer } from './http/server.js';
@@ -71,6 +73,7 @@ export function createMcpServer(context: McpContext, delivery: Delivery): McpSer
   const { backburner, activity, timing } = context;
   const server = new McpServer({ name: 'backburner', version: VERSION }, { instructions: INSTRUCTIONS });
   structuredToolErrors(server);
+  showAppsOnlyToAppClients(server, TASKS_VIEW_URI);
   registerStartTask(server, backburner);
   registerTaskStatus(server, backburner);
   registerTaskResult(server, backburner);
@@ -84,6 +87,7 @@ export function createMcpServer(context: McpContext, delivery: Delivery): McpSer
   registerSendInput(server, backburner);
   registerTaskMethods(server, backburner, timing);
   registerResources(server, backburner);
+  registerTasksApp(server, backburner);
   if (delivery === 'legacy') serveLegacySubscriptions(server, activity);
   else if (delivery === 'modern-connection') serveModernStdioSubscriptions(server, activity);
   else server.server.registerCapabilities({ resources: { subscribe: true } });

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import * as z from 'zod';
 import {
-  CLIENT_CAPABILITIES_META_KEY,
   MissingRequiredClientCapabilityError,
   ProtocolError,
   ProtocolErrorCode,
@@ -13,6 +12,7 @@ import type { Backburner, TaskResult } from '../client/backburner.js';
 import { BackburnerError } from '../shared/errors.js';
 import { isTerminal, type TaskStatus } from '../shared/task.js';
 import { endedTaskAnswer } from './render.js';
+import { declaresExtension, envelopeCapabilities } from './client-extensions.js';
 
 /** The official Tasks extension (SEP-2663): a tools/call may be answered with a task handle. */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -52,10 +52,7 @@ export function declaresTasksExtension(ctx: ServerContext): boolean {
 
 /** Whether a per-request `_meta` envelope's client capabilities list the extension. */
 export function envelopeDeclaresTasks(envelope: unknown): boolean {
-  const capabilities = (envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
-    { extensions?: Record<string, unknown> | null } | undefined;
-  const declared = capabilities?.extensions?.[TASKS_EXTENSION];
-  return declared !== undefined && declared !== null;
+  return declaresExtension(envelopeCapabilities(envelope), TASKS_EXTENSION);
 }
 
 const requireDeclaration = (ctx: ServerContext, method: string): void => {

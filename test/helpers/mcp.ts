@@ -1,4 +1,4 @@
-import { Client, type Transport } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI } from './paths.js';
 import { makeHome, type TestHome } from './home.js';
@@ -25,17 +25,26 @@ export interface McpSession {
 /** The protocol generation a test client speaks: 2025-era `initialize`, or 2026-07-28 per-request. */
 export type Era = 'legacy' | 'modern';
 
-export function newClient(era: Era = 'legacy'): Client {
+export function newClient(era: Era = 'legacy', capabilities?: ClientCapabilities): Client {
   return new Client(
     { name: 'backburner-test', version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(capabilities === undefined ? {} : { capabilities }),
+    },
   );
 }
 
 /** A real MCP client talking to `backburner serve` over stdio, as Claude Code or Cursor would. */
 export async function connectMcp(
   home: TestHome,
-  options: { cwd?: string; env?: Record<string, string>; era?: Era; umask?: string } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    era?: Era;
+    umask?: string;
+    capabilities?: ClientCapabilities;
+  } = {},
 ): Promise<McpSession> {
   // With a umask, the server starts under it, as it would from a shell that set one.
   const launch =
@@ -51,7 +60,7 @@ export async function connectMcp(
     cwd: options.cwd,
     stderr: 'pipe',
   });
-  const client = newClient(options.era);
+  const client = newClient(options.era, options.capabilities);
   await client.connect(transport);
   return sessionOf(client, transport, transport.pid as number);
 }

@@ -6,6 +6,8 @@ import { api, type TaskList } from './api.js';
 import { DurationsChart } from './durations-chart.js';
 import { TaskView } from './task-view.js';
 import 'uplot/dist/uPlot.min.css';
+import '../shared/base.css';
+import '../shared/task-table.css';
 import './style.css';
 
 const STATUSES = ['working', 'queued', 'completed', 'failed', 'cancelled', 'timed_out', 'interrupted'];

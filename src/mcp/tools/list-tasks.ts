@@ -2,13 +2,15 @@ import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { type Backburner } from '../../client/backburner.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from '../../client/arguments.js';
-import { TASK_STATUSES } from '../../shared/task.js';
 import { describeTask } from '../render.js';
-import { mustBe, positiveInteger, taskRecordSchema } from '../schemas.js';
-
-const statusArgument = z.enum(TASK_STATUSES, {
-  error: mustBe('status', `one of ${TASK_STATUSES.join(', ')}`),
-});
+import {
+  labelFilter,
+  mustBe,
+  positiveInteger,
+  queueFilter,
+  statusFilter,
+  taskRecordSchema,
+} from '../schemas.js';
 
 export function registerListTasks(server: McpServer, backburner: Backburner): void {
   server.registerTool(
@@ -23,24 +25,13 @@ export function registerListTasks(server: McpServer, backburner: Backburner): vo
         limit: positiveInteger('limit', 1, MAX_LIST_LIMIT)
           .optional()
           .describe(`How many tasks to return (1 to ${MAX_LIST_LIMIT}, default ${DEFAULT_LIST_LIMIT}).`),
-        status: z
-          .union([statusArgument, z.array(statusArgument)], {
-            error: mustBe('status', `a status or a list of them (${TASK_STATUSES.join(', ')})`),
-          })
-          .optional()
-          .describe('Only tasks in this status (or any of these statuses).'),
-        label: z
-          .string({ error: mustBe('label', 'a string') })
-          .optional()
-          .describe('Only tasks with this label.'),
+        status: statusFilter,
+        label: labelFilter,
         cwd: z
           .string({ error: mustBe('cwd', 'a string') })
           .optional()
           .describe('Only tasks started in this directory.'),
-        queue: z
-          .string({ error: mustBe('queue', 'a string') })
-          .optional()
-          .describe('Only tasks of this queue.'),
+        queue: queueFilter,
         since: z
           .string({ error: mustBe('since', 'a string') })
           .optional()

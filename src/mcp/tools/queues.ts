@@ -3,20 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { Backburner } from '../../client/backburner.js';
 import type { QueueView } from '../../client/scheduling.js';
 import { MAX_PARALLEL } from '../../shared/queues.js';
-import { mustBe, positiveInteger } from '../schemas.js';
-
-const queueShape = {
-  name: z.string(),
-  max_parallel: z.number().int().describe('At most this many of its tasks run at once.'),
-  paused: z.boolean().describe('A paused queue starts nothing new; its running tasks go on.'),
-  max_parallel_from: z
-    .enum(['configured', 'policy file', 'default'])
-    .describe(
-      'Where the limit comes from: configure_queue or the CLI, the policy file, or the built-in default.',
-    ),
-  running: z.number().int(),
-  waiting: z.number().int().describe('Tasks queued in it, whatever they wait for.'),
-};
+import { mustBe, positiveInteger, queueShape } from '../schemas.js';
 
 const describeQueue = (queue: QueueView): string =>
   `${queue.name}: ${queue.running} running of at most ${queue.max_parallel}, ${queue.waiting} waiting${queue.paused ? ', paused' : ''}`;
