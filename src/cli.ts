@@ -25,6 +25,7 @@ import { loadOrCreateToken } from './http/token.js';
 import { VERSION } from './version.js';
 import { dashboardHandler } from './dashboard/dashboard.js';
 import { dashboardCommand } from './cli/dashboard-command.js';
+import { workerCommand } from './cli/worker-command.js';
 
 const USAGE = `backburner ${VERSION}: durable background tasks for AI agents, over MCP
 
@@ -36,6 +37,8 @@ Usage:
   backburner dashboard [--host H] [--port P] [--print]
                                  open the web dashboard of a running serve --http in your browser
                                  through a one-time login link (--print: only print the link)
+  backburner worker --redis URL [--name N] [--queue Q]... [--concurrency N] [--tag T]... [--lost-after S]
+                                 run tasks sent to these queues from any host, here, until stopped
   backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
   backburner ls [--limit N] [--status S] [--label L] [--queue Q] [--cursor C]
@@ -123,6 +126,8 @@ function portNumber(text: string): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // A worker has options of its own (several --queue and --tag): it parses them itself.
+  if (argv[0] === 'worker') return workerCommand(argv.slice(1));
   // `add` takes a command after `--`: what follows it is the command's, never backburner's options.
   const dashes = argv[0] === 'add' ? argv.indexOf('--') : -1;
   const commandWords = dashes === -1 ? undefined : argv.slice(dashes + 1);

@@ -50,6 +50,7 @@ describe('the core tools through a real MCP client', () => {
       'retry_delay_seconds',
       'retry_interrupted',
       'stdin',
+      'tags',
       'timeout_seconds',
       'tty',
       'tty_cols',

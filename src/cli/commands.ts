@@ -1,3 +1,4 @@
+import { BackburnerError } from '../shared/errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Backburner } from '../client/backburner.js';
 import { MAX_MAX_BYTES, MAX_WAIT_SECONDS } from '../client/arguments.js';
@@ -60,8 +61,43 @@ const FOLLOW_CHUNK = 1024 * 1024;
  * Prints a task's log: all of it, or the last `-n` lines; with `-f`, keeps printing what the task
  * writes until it ends. Streams the file, so a huge log never enters memory.
  */
+/** `logs` of a task on a worker: what Redis holds of its output, read on with cursors (-f follows it). */
+async function remoteLogs(bb: Backburner, taskId: string, options: CommandOptions): Promise<void> {
+  let read = await bb.result(taskId, {
+    tail_lines: options.lines ?? 100,
+    raw: true,
+    max_bytes: MAX_MAX_BYTES,
+  });
+  if (options.json) {
+    printJson({
+      task_id: read.task_id,
+      status: read.status,
+      output: read.output,
+      output_total_lines: read.output_total_lines,
+    });
+    return;
+  }
+  for (;;) {
+    if (read.output !== '') print(read.output);
+    if (!options.follow) return;
+    if (isTerminal(read.status)) {
+      process.stderr.write(paint('gray', `[backburner] task ${read.task_id} ${read.status}\n`));
+      return;
+    }
+    await sleep(FOLLOW_POLL_MS);
+    read = await bb.result(taskId, { since: read.next_cursor, raw: true, max_bytes: MAX_MAX_BYTES });
+  }
+}
+
 export async function logsCommand(bb: Backburner, id: string, options: CommandOptions): Promise<void> {
-  const row = await bb.read(id);
+  let row;
+  try {
+    row = await bb.read(id);
+  } catch (error) {
+    if (!(error instanceof BackburnerError && error.code === 'TASK_NOT_FOUND')) throw error;
+    await remoteLogs(bb, (await bb.status(id)).task_id, options); // not here: a task on a worker, or not found
+    return;
+  }
   if (options.json) {
     const result = await bb.result(row.id, { tail_lines: options.lines ?? 100, max_bytes: MAX_MAX_BYTES });
     printJson({

@@ -28,6 +28,8 @@ export interface StartOptions {
   tty_cols?: unknown;
   tty_rows?: unknown;
   ready_pattern?: unknown;
+  /** Words a worker host must have: the task goes to workers (with Redis configured). */
+  tags?: unknown;
 }
 
 export interface InputOptions {

@@ -3,7 +3,7 @@ import { BackburnerError, invalidArgument, quote, taskNotFound } from '../shared
 import { recordRefusal } from '../policy/audit.js';
 import { decide, type Decision } from '../policy/decide.js';
 import { loadPolicy } from '../policy/rules.js';
-import { isTerminal, toRecord, type TaskRecord, type TaskRow } from '../shared/task.js';
+import { isTerminal, toRecord, type TaskRecord, type TaskRow, type TaskStatus } from '../shared/task.js';
 import {
   validateCommand,
   validateCwd,
@@ -55,12 +55,23 @@ import {
 } from './arguments.js';
 import type { WaitProgress } from './wait.js';
 import { answerWait, type WaitResult as WaitAnswer } from './wait-answer.js';
+import { RemoteBridge } from './remote-bridge.js';
+import { waitAcrossHosts } from './remote-wait.js';
+import { redisFromEnv } from '../remote/redis-url.js';
+import { isTag } from '../remote/keys.js';
 
 export type TaskDetails = TaskRecord & TaskInsight & SchedulingInsight;
 export type WaitResult = WaitAnswer<TaskDetails>;
 export type TaskResult = TaskDetails & OutputView & { output_attempt?: number };
 /** A task in a listing: its record, and a queued one's place in its queue. */
 export type ListedTask = TaskRecord & { queue_position?: number };
+/** Bytes of a log from a cursor, and the task as it was just before they were read. */
+export interface LogRead {
+  bytes: Buffer;
+  cursor: number;
+  missedBytes: number;
+  task: { id: string; status: TaskStatus };
+}
 
 export interface CancelResult {
   task: TaskRecord;
@@ -81,6 +92,8 @@ const SHORT_TAIL_BYTES = 2048;
 export class Backburner {
   readonly daemon: DaemonClient;
   private opened: { paths: HomePaths; store: TaskStore; schedule: ScheduleView } | undefined;
+  /** Tasks on workers, when BACKBURNER_REDIS_URL is set (null: looked, not configured). */
+  private bridge: RemoteBridge | null | undefined;
 
   constructor(
     private readonly home: string,
@@ -124,10 +137,37 @@ export class Backburner {
 
   async start(options: StartOptions, restartedFrom: string | null = null): Promise<TaskDetails> {
     const command = validateCommand(options.command);
-    const cwd = validateCwd(options.cwd, this.baseCwd);
     const timeoutSeconds = validateTimeout(options.timeout_seconds);
     const label = validateLabel(options.label);
     const extraEnv = validateEnv(options.env);
+    const queue = validateQueueName(options.queue);
+    const tags = validateTags(options.tags);
+    const bridge = this.remote();
+    if (tags.length > 0 && bridge === undefined)
+      throw invalidArgument(
+        `tags (${tags.join(', ')}) pick worker hosts, but no Redis is configured: set BACKBURNER_REDIS_URL`,
+      );
+    if (bridge !== undefined && (await bridge.routes(queue, tags))) {
+      // The worker checks its own policy again; this one is the caller's, before anything leaves.
+      this.refuseByPolicy(command, options.cwd === undefined ? '(worker)' : String(options.cwd), extraEnv);
+      return (await bridge.start(
+        {
+          command,
+          ...(typeof options.cwd === 'string' ? { cwd: options.cwd } : {}),
+          ...(Object.keys(extraEnv).length === 0 ? {} : { env: extraEnv }),
+          ...(timeoutSeconds === null ? {} : { timeout_seconds: timeoutSeconds }),
+          ...(label === null ? {} : { label }),
+          ...(typeof options.max_memory_mb === 'number' ? { max_memory_mb: options.max_memory_mb } : {}),
+          ...(typeof options.max_cpu_seconds === 'number'
+            ? { max_cpu_seconds: options.max_cpu_seconds }
+            : {}),
+        },
+        queue,
+        tags,
+        { ...options },
+      )) as TaskDetails;
+    }
+    const cwd = validateCwd(options.cwd, this.baseCwd);
     const limits = {
       memoryMb: validateLimit(
         'max_memory_mb',
@@ -142,7 +182,6 @@ export class Backburner {
         MAX_CPU_SECONDS,
       ),
     };
-    const queue = validateQueueName(options.queue);
     const retries = validateRetries(options.retries);
     const retryDelaySeconds = validateRetryDelay(options.retry_delay_seconds);
     const retryInterrupted = validateBoolean('retry_interrupted', options.retry_interrupted);
@@ -160,11 +199,7 @@ export class Backburner {
       );
     const stdinPipe = options.stdin === 'pipe' || tty !== null;
     const readyPattern = validatePattern('ready_pattern', options.ready_pattern);
-    const decision = this.checkPolicy(command, Object.keys(extraEnv));
-    if (!decision.allowed) {
-      recordRefusal(this.paths.root, { command, cwd, decision });
-      throw new BackburnerError('COMMAND_REFUSED', decision.message);
-    }
+    this.refuseByPolicy(command, cwd, extraEnv);
     const { task } = await this.daemon.request('start', {
       command,
       cwd,
@@ -186,6 +221,40 @@ export class Backburner {
       readyPattern: readyPattern === null ? null : String(options.ready_pattern), // as given: .source escapes /
     });
     return this.details(task); // fresh from the daemon: no second round trip
+  }
+
+  private refuseByPolicy(command: string, cwd: string, extraEnv: Record<string, string>): void {
+    const decision = this.checkPolicy(command, Object.keys(extraEnv));
+    if (!decision.allowed) {
+      recordRefusal(this.paths.root, { command, cwd, decision });
+      throw new BackburnerError('COMMAND_REFUSED', decision.message);
+    }
+  }
+
+  /** Tasks on workers, if Redis is configured (BACKBURNER_REDIS_URL). */
+  private remote(): RemoteBridge | undefined {
+    if (this.bridge === undefined) {
+      const target = redisFromEnv(this.env);
+      this.bridge =
+        target === undefined ? null : new RemoteBridge(target, `${this.paths.root}/remote-output`);
+    }
+    return this.bridge ?? undefined;
+  }
+
+  /** A local task's answer; for an id this home does not know, the answer for a task on workers. */
+  private async localOrRemote<T>(
+    taskId: unknown,
+    local: () => Promise<T>,
+    remote: (bridge: RemoteBridge, id: string) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await local();
+    } catch (error) {
+      const bridge =
+        error instanceof BackburnerError && error.code === 'TASK_NOT_FOUND' ? this.remote() : undefined;
+      if (bridge === undefined) throw error;
+      return remote(bridge, validateTaskId(taskId));
+    }
   }
 
   /**
@@ -308,10 +377,22 @@ export class Backburner {
   }
 
   async status(taskId: unknown): Promise<TaskDetails> {
-    return this.details(await this.read(taskId));
+    return this.localOrRemote(
+      taskId,
+      async () => this.details(await this.read(taskId)),
+      async (bridge, id) => (await bridge.status(id)) as TaskDetails,
+    );
   }
 
   async result(taskId: unknown, options: ResultOptions = {}): Promise<TaskResult> {
+    return this.localOrRemote(
+      taskId,
+      () => this.localResult(taskId, options),
+      async (bridge, id) => (await bridge.result(id, parseReadRequest(options))) as TaskResult,
+    );
+  }
+
+  private async localResult(taskId: unknown, options: ResultOptions): Promise<TaskResult> {
     const request = parseReadRequest(options);
     const row = await this.read(taskId);
     const attempt = this.attemptToRead(row, options.attempt, request.since !== undefined);
@@ -350,6 +431,17 @@ export class Backburner {
   }
 
   async cancel(taskId: unknown): Promise<CancelResult> {
+    return this.localOrRemote(
+      taskId,
+      () => this.localCancel(taskId),
+      async (bridge, id) => {
+        const { task, changed, processes_ended, message } = await bridge.cancel(id);
+        return { task, changed, processes_ended, message };
+      },
+    );
+  }
+
+  private async localCancel(taskId: unknown): Promise<CancelResult> {
     const id = this.resolve(validateTaskId(taskId)).id;
     const outcome = await this.daemon.request('cancel', { id });
     const task = toRecord(outcome.task);
@@ -360,6 +452,14 @@ export class Backburner {
   }
 
   async delete(taskId: unknown): Promise<{ task_id: string; deleted: boolean }> {
+    return this.localOrRemote(
+      taskId,
+      () => this.deleteLocal(taskId),
+      (bridge, id) => bridge.tasks.remove(id),
+    );
+  }
+
+  private async deleteLocal(taskId: unknown): Promise<{ task_id: string; deleted: boolean }> {
     const id = this.resolve(validateTaskId(taskId)).id;
     const { deleted } = await this.daemon.request('delete', { id });
     return { task_id: id, deleted };
@@ -391,9 +491,26 @@ export class Backburner {
       if (row.status === 'queued') record.queue_position = this.schedule.placeInQueue(row);
       return record;
     });
-    return rows.length > limit && last !== undefined
-      ? { tasks, next_cursor: `${last.created_at}.${last.id}` }
-      : { tasks };
+    const listing: { tasks: ListedTask[]; next_cursor?: string } =
+      rows.length > limit && last !== undefined
+        ? { tasks, next_cursor: `${last.created_at}.${last.id}` }
+        : { tasks };
+    const bridge = this.remote();
+    if (bridge === undefined || before !== undefined) return listing;
+    // Tasks on workers join the first page, newest first (the next pages are this home's).
+    const remote = (await bridge.list(limit)).filter(
+      (task) =>
+        (filter.statuses === undefined || filter.statuses.includes(task.status)) &&
+        (filter.label === undefined || task.label === filter.label) &&
+        (filter.queue === undefined || task.queue === filter.queue) &&
+        (filter.createdSince === undefined || Date.parse(task.created_at) >= filter.createdSince) &&
+        filter.cwd === undefined,
+    );
+    if (remote.length === 0) return listing;
+    const merged = [...listing.tasks, ...remote.map(({ summary: _summary, full_log: _log, ...task }) => task)]
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+      .slice(0, limit);
+    return { ...listing, tasks: merged };
   }
 
   /**
@@ -408,6 +525,9 @@ export class Backburner {
     signal?: AbortSignal,
     watch: { until_output?: unknown; since?: unknown } = {},
   ): Promise<WaitResult> {
+    const bridge = this.remote();
+    if (bridge !== undefined && Array.isArray(taskIds) && taskIds.some((id) => !this.knows(id)))
+      return waitAcrossHosts((id) => this.status(id), { taskIds, mode, timeoutSeconds, signal, ...watch });
     return answerWait(
       {
         resolveId: (id) => this.resolve(validateTaskId(id)).id,
@@ -421,6 +541,16 @@ export class Backburner {
       },
       { taskIds, mode, timeoutSeconds, onProgress, signal, ...watch },
     );
+  }
+
+  /** Whether this home has a task with this id (or unique prefix). */
+  private knows(taskId: unknown): boolean {
+    try {
+      this.resolve(validateTaskId(taskId));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The last few lines of a task's output (cleaned, at most a couple of KiB), for answers that must stay small. */
@@ -474,11 +604,15 @@ export class Backburner {
    * Raw bytes of a task's log from a logical cursor (0 for the start), as readers see the log: for
    * printing or following it. `missedBytes` says how much after the cursor the cap dropped meanwhile.
    */
-  async readLog(
-    taskId: string,
-    cursor: number,
-    maxBytes: number,
-  ): Promise<{ bytes: Buffer; cursor: number; missedBytes: number; task: TaskRow }> {
+  async readLog(taskId: string, cursor: number, maxBytes: number): Promise<LogRead> {
+    return this.localOrRemote(
+      taskId,
+      () => this.readLocalLog(taskId, cursor, maxBytes),
+      (bridge, id) => bridge.readLog(id, cursor, maxBytes),
+    );
+  }
+
+  private async readLocalLog(taskId: string, cursor: number, maxBytes: number): Promise<LogRead> {
     const task = await this.read(taskId); // read before the log: what an ended task wrote is all there
     const layout = layoutOf(task);
     const { position, missedBytes } = physicalOffset(layout, cursor);
@@ -505,6 +639,7 @@ export class Backburner {
   }
 
   close(): void {
+    void this.bridge?.close();
     this.daemon.close();
     this.opened?.store.db.close();
   }
@@ -557,4 +692,12 @@ function inheritedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   for (const [key, value] of Object.entries(env))
     if (value !== undefined && !OWN_SECRETS.has(key)) copy[key] = value;
   return copy;
+}
+
+/** A task's `tags`: the words a worker host must have (gpu, linux…), to send it to workers. */
+function validateTags(tags: unknown): string[] {
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags) || tags.some((tag) => typeof tag !== 'string' || !isTag(tag)))
+    throw invalidArgument(`tags must be a list of short words (a-z, 0-9, _ . -), got ${quote(tags)}`);
+  return [...new Set(tags as string[])];
 }

@@ -45,7 +45,7 @@ export interface WaitResult<Details = unknown> {
   message: string;
 }
 
-function parseWaitMode(mode: unknown): WaitMode {
+export function parseWaitMode(mode: unknown): WaitMode {
   if (mode === undefined || mode === null) return 'any';
   if (typeof mode !== 'string' || !(WAIT_MODES as readonly string[]).includes(mode))
     throw invalidArgument(`mode must be one of ${WAIT_MODES.join(', ')}, got ${quote(mode)}`);

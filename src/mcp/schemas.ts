@@ -42,7 +42,7 @@ export const taskRecordShape = {
     .string()
     .optional()
     .describe(
-      'Why it ended: exit, signal, cancel, timeout, memory_limit, cpu_limit, spawn_error, supervisor_lost, reboot, or dependency (a task it was to run after did not complete, so it never ran).',
+      'Why it ended: exit, signal, cancel, timeout, memory_limit, cpu_limit, spawn_error, supervisor_lost, reboot, dependency (a task it was to run after did not complete, so it never ran), or worker_lost (the worker host running it stopped answering).',
     ),
   reason: z.string().optional().describe('A plain-words reason for an unusual end.'),
   pid: z.number().int().optional().describe('The process group of a working task.'),
@@ -50,6 +50,13 @@ export const taskRecordShape = {
   max_memory_mb: z.number().int().optional(),
   max_cpu_seconds: z.number().int().optional(),
   log_removed: z.boolean().optional().describe('True when retention or the home quota removed the log.'),
+  worker: z.string().optional().describe('For a task sent to workers: the worker that runs it.'),
+  host: z.string().optional().describe('For a task sent to workers: the host it runs on.'),
+  tags: z.array(z.string()).optional().describe('The tags it asked a worker host to have.'),
+  full_log: z
+    .string()
+    .optional()
+    .describe('For a task on a worker: where its whole log is (Redis holds only its latest part).'),
   leftovers_ended: z
     .number()
     .int()
@@ -250,6 +257,14 @@ export const interactionArguments = {
 
 /** How a command is scheduled: its queue, what it runs after, retries and a delayed start. */
 export const schedulingArguments = {
+  tags: z
+    .array(z.string({ error: mustBe('tags', 'a list of words') }), {
+      error: mustBe('tags', 'a list of words'),
+    })
+    .optional()
+    .describe(
+      'Run it on a worker host that has all these tags (e.g. ["gpu"]); needs Redis and workers (BACKBURNER_REDIS_URL, backburner worker). A queue served by workers also sends tasks there.',
+    ),
   queue: z
     .string({ error: mustBe('queue', 'a string (a queue name)') })
     .optional()

@@ -36,7 +36,9 @@ export type TerminatedBy =
   | 'supervisor_lost'
   | 'reboot'
   /** A task it was to run after did not complete, so it never ran. */
-  | 'dependency';
+  | 'dependency'
+  /** The worker host that ran it stopped answering for longer than it was allowed: the end is unknown. */
+  | 'worker_lost';
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);
@@ -148,6 +150,10 @@ export interface TaskRecord {
   input_sent?: { count: number; bytes: number; last_at: string; last: string };
   input_closed?: boolean;
   ready_pattern?: string;
+  /** A task sent to workers: the worker that runs it, its host, and the tags it asked for. */
+  worker?: string;
+  host?: string;
+  tags?: string[];
   /** With a ready_pattern: whether a line matched it, when, and which line. */
   ready?: boolean;
   ready_at?: string;
