@@ -32,6 +32,7 @@ import {
 import { scheduling } from './schedule.js';
 import { wakeOnOutput } from './interaction.js';
 import { contextSizes } from './context.js';
+import { workers } from './workers.js';
 
 async function startRoundTrip(): Promise<void> {
   const home = makeHome();
@@ -496,6 +497,7 @@ async function main(): Promise<void> {
     ['schedule', scheduling],
     ['output', wakeOnOutput],
     ['context', contextSizes],
+    ['workers', workers],
   ];
   const started = Date.now();
   for (const [name, run] of scenarios) {
