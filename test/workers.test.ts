@@ -121,6 +121,24 @@ describe(
       );
     });
 
+    it('finds Redis in the policy file when BACKBURNER_REDIS_URL is not set', async () => {
+      const configured = makeHome();
+      homes.push(configured);
+      writeFileSync(join(configured.path, 'policy.json'), JSON.stringify({ redis: redis.url }));
+      const session = await connectMcp(configured);
+      try {
+        const task = await session.ok<Task>('start_task', {
+          command: 'echo via-the-file',
+          queue: 'build',
+          wait_seconds: 30,
+        });
+        assert.equal(task.status, 'completed');
+        assert.ok(['plain-box', 'gpu-box'].includes(task.worker ?? ''), `ran on ${task.worker}`);
+      } finally {
+        await session.close();
+      }
+    });
+
     it('follows and greps the output of a remote task from this process while it runs', async () => {
       const task = await call('start_task', {
         command: 'for i in $(seq 1 40); do echo "line $i"; sleep 0.05; done; sleep 1',
@@ -152,6 +170,15 @@ describe(
       const logs = client.cli(['logs', task.task_id, '-n', '2']);
       assert.equal(logs.code, 0, logs.stderr);
       assert.equal(logs.stdout, 'line 39\nline 40\n');
+      const textOf = (read: { contents: unknown[] }): string => (read.contents[0] as { text: string }).text;
+      const output = textOf(
+        await mcp.client.readResource({ uri: `backburner://tasks/${task.task_id}/output` }),
+      );
+      assert.match(output, /line 1\n[\s\S]*line 40$/);
+      const record = JSON.parse(
+        textOf(await mcp.client.readResource({ uri: `backburner://tasks/${task.task_id}` })),
+      ) as Task;
+      assert.ok(['plain-box', 'gpu-box'].includes(record.worker ?? ''), 'the resource says where it ran');
     });
 
     it('cancels a remote task and ends its whole tree on the worker', async () => {
@@ -284,7 +311,7 @@ describe(
       for (const one of workers)
         assert.ok(!one.stderr().includes(REDIS_PASSWORD), `worker ${one.name}'s log shows it`);
       for (const home of [client, ...homes])
-        for (const file of filesUnder(home.path))
+        for (const file of filesUnder(home.path).filter((path) => !path.endsWith('/policy.json')))
           assert.ok(!readFileSync(file).includes(REDIS_PASSWORD), `${file} holds it`);
     });
   },

@@ -57,7 +57,8 @@ import type { WaitProgress } from './wait.js';
 import { answerWait, type WaitResult as WaitAnswer } from './wait-answer.js';
 import { RemoteBridge } from './remote-bridge.js';
 import { waitAcrossHosts } from './remote-wait.js';
-import { redisFromEnv } from '../remote/redis-url.js';
+import { parseRedisUrl, redisFromEnv } from '../remote/redis-url.js';
+import { redisUrlInPolicyFile } from '../policy/redis-setting.js';
 import { isTag } from '../remote/keys.js';
 
 export type TaskDetails = TaskRecord & TaskInsight & SchedulingInsight;
@@ -231,10 +232,13 @@ export class Backburner {
     }
   }
 
-  /** Tasks on workers, if Redis is configured (BACKBURNER_REDIS_URL). */
+  /** Tasks on workers, if Redis is configured (BACKBURNER_REDIS_URL, else "redis" in the policy file). */
   private remote(): RemoteBridge | undefined {
     if (this.bridge === undefined) {
-      const target = redisFromEnv(this.env);
+      const inFile = redisUrlInPolicyFile(policyFilePath(this.env, this.paths.root));
+      const target =
+        redisFromEnv(this.env) ??
+        (inFile === undefined ? undefined : parseRedisUrl(inFile, `"redis" in the policy file`));
       this.bridge =
         target === undefined ? null : new RemoteBridge(target, `${this.paths.root}/remote-output`);
     }
