@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loginLink } from './helpers/dashboard.js';
 import { makeHome, type TestHome } from './helpers/home.js';
+import { startHttpServer } from './helpers/http.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { pidsWithEnv } from './helpers/processes.js';
 import { REDIS_PASSWORD, startRedis, startWorker, type TestRedis, type TestWorker } from './helpers/redis.js';
@@ -302,6 +304,32 @@ describe(
       }
       const after = (await mcp.ok<{ tasks: Task[] }>('list_tasks', { limit: 100 })).tasks.length;
       assert.equal(after, before, 'nothing was sent');
+    });
+
+    it('the dashboard lists tasks on workers and reads their output', async () => {
+      const task = await call('start_task', {
+        command: 'echo for-the-dashboard',
+        queue: 'build',
+        wait_seconds: 30,
+      });
+      const server = await startHttpServer(client);
+      try {
+        const served = { home: client, server, token: '' };
+        const login = await fetch(loginLink(served), { redirect: 'manual' });
+        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        const origin = new URL(server.url).origin;
+        const list = (await (await fetch(`${origin}/api/tasks`, { headers: { cookie } })).json()) as {
+          tasks: Task[];
+        };
+        const row = list.tasks.find((one) => one.task_id === task.task_id);
+        assert.ok(['plain-box', 'gpu-box'].includes(row?.worker ?? ''), JSON.stringify(row));
+        const output = (await (
+          await fetch(`${origin}/api/tasks/${task.task_id}/output?tail=10`, { headers: { cookie } })
+        ).json()) as Task;
+        assert.equal(output.output, 'for-the-dashboard');
+      } finally {
+        await server.stop();
+      }
     });
 
     it('never shows the Redis password: not in a result, a worker log or a file of any home', () => {

@@ -71,7 +71,10 @@ export function TaskTable({ tasks, now, selected, onSelect, compact = false, act
                 </td>
                 <td class="command" title={`${task.command}\n${task.cwd}`}>
                   <code>{task.command}</code>
-                  <span class="id">{task.task_id}</span>
+                  <span class="id">
+                    {task.task_id}
+                    {task.worker === undefined ? '' : ` · on ${task.worker}`}
+                  </span>
                 </td>
                 {!compact && <td>{task.queue ?? 'default'}</td>}
                 {!compact && <td>{task.label ?? ''}</td>}

@@ -31,6 +31,11 @@ export interface TaskRow {
   attempts?: number;
   ready?: boolean;
   failed_dependency?: { task_id: string; status: string };
+  /** A task on a worker: which, on which host, the tags it asked for, and where its whole log is. */
+  worker?: string;
+  host?: string;
+  tags?: string[];
+  full_log?: string;
 }
 
 export interface QueueRow {
