@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loginLink } from './helpers/dashboard.js';
 import { makeHome, type TestHome } from './helpers/home.js';
 import { startHttpServer } from './helpers/http.js';
+import { rawDispatcher } from './helpers/ext-tasks.js';
 import { connectMcp, type McpSession } from './helpers/mcp.js';
 import { pidsWithEnv } from './helpers/processes.js';
 import { REDIS_PASSWORD, startRedis, startWorker, type TestRedis, type TestWorker } from './helpers/redis.js';
@@ -332,6 +333,43 @@ describe(
       }
     });
 
+    it('the Tasks extension answers for a task on a worker: a handle, tasks/get, the result inline', async () => {
+      const modern = await connectMcp(client, { era: 'modern' });
+      try {
+        const raw = rawDispatcher(modern.transport);
+        const envelope = {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': {
+            extensions: { 'io.modelcontextprotocol/tasks': {} },
+          },
+        };
+        const request = (method: string, params: Record<string, unknown>) =>
+          raw({ method, params: { ...params, _meta: envelope } } as never) as Promise<{
+            result?: Record<string, unknown>;
+          }>;
+        const call = await request('tools/call', {
+          name: 'run_command',
+          arguments: { command: 'sleep 2; echo from-a-worker', queue: 'build' },
+        });
+        const handle = call.result ?? {};
+        assert.deepEqual([handle.resultType, handle.status], ['task', 'working'], JSON.stringify(handle));
+        const done = await waitFor(
+          'tasks/get to say completed',
+          async () => {
+            const got = await request('tasks/get', { taskId: handle.taskId });
+            return got.result?.status === 'completed' ? got.result : undefined;
+          },
+          60_000,
+        );
+        const inline = done.result as { structuredContent?: Task };
+        assert.equal(inline.structuredContent?.output, 'from-a-worker');
+        assert.ok(['plain-box', 'gpu-box'].includes(inline.structuredContent?.worker ?? ''));
+      } finally {
+        await modern.close();
+      }
+    });
+
     it('never shows the Redis password: not in a result, a worker log or a file of any home', () => {
       assert.ok(texts.length > 20);
       for (const text of texts)
@@ -341,6 +379,56 @@ describe(
       for (const home of [client, ...homes])
         for (const file of filesUnder(home.path).filter((path) => !path.endsWith('/policy.json')))
           assert.ok(!readFileSync(file).includes(REDIS_PASSWORD), `${file} holds it`);
+    });
+  },
+);
+
+describe(
+  'workers through a TLS Redis (rediss://)',
+  {
+    timeout: 120_000,
+    skip:
+      needsSystemTool('redis-server', 'The workers suite (Redis and BullMQ)') ||
+      needsSystemTool('openssl', 'The workers suite over TLS'),
+  },
+  () => {
+    let redis: TestRedis & { ca?: string };
+    let worker: TestWorker;
+    let mcp: McpSession;
+    const homes: TestHome[] = [];
+
+    before(async () => {
+      redis = await startRedis({ tls: true });
+      const trust = { NODE_EXTRA_CA_CERTS: redis.ca ?? '' };
+      const workerHome = makeHome(trust);
+      const client = makeHome({ BACKBURNER_REDIS_URL: redis.url, ...trust });
+      homes.push(workerHome, client);
+      worker = await startWorker(workerHome, redis.url, 'tls-box', ['--queue', 'secure']);
+      mcp = await connectMcp(client);
+    });
+    after(async () => {
+      await mcp?.close();
+      await worker?.stop();
+      for (const home of homes) await home.cleanup();
+      await redis?.stop();
+    });
+
+    it('sends, runs and reads a task through Redis over TLS with a password', async () => {
+      assert.match(redis.url, /^rediss:\/\//);
+      const task = await mcp.ok<Task>('start_task', {
+        command: 'echo over-tls',
+        queue: 'secure',
+        wait_seconds: 30,
+      });
+      assert.equal(task.status, 'completed');
+      assert.equal(task.worker, 'tls-box');
+      assert.equal((await mcp.ok<Task>('task_result', { task_id: task.task_id })).output, 'over-tls');
+      assert.ok(!worker.stderr().includes(REDIS_PASSWORD));
+      assert.match(
+        worker.stderr(),
+        /Redis rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+/,
+        'the worker names Redis without the password',
+      );
     });
   },
 );

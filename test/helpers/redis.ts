@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { scratchDir, type TestHome } from './home.js';
 import { CLI } from './paths.js';
@@ -25,18 +26,61 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Debian's redis-server on a free loopback port, with a password and persistence (appendonly). */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Debian's redis-server on a free loopback port, with a password and persistence (appendonly). With
+ * `tls`, it speaks only TLS, with a certificate made here by openssl: clients need NODE_EXTRA_CA_CERTS
+ * set to the `ca` file to trust it.
+ */
+export async function startRedis(options: { tls?: boolean } = {}): Promise<TestRedis & { ca?: string }> {
   const port = await freePort();
   const dir = scratchDir('redis');
-  const url = `redis://:${REDIS_PASSWORD}@127.0.0.1:${port}`;
+  const tls = options.tls === true;
+  const ca = join(dir, 'cert.pem');
+  if (tls)
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        ca,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+  const url = `${tls ? 'rediss' : 'redis'}://:${REDIS_PASSWORD}@127.0.0.1:${port}`;
+  const listen = tls
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        ca,
+        '--tls-key-file',
+        join(dir, 'key.pem'),
+        '--tls-ca-cert-file',
+        ca,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : ['--port', String(port)];
   let child: ChildProcess;
   const launch = async (): Promise<void> => {
     child = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listen,
         '--bind',
         '127.0.0.1',
         '--dir',
@@ -51,7 +95,12 @@ export async function startRedis(): Promise<TestRedis> {
       { stdio: 'ignore' },
     );
     await waitFor('redis-server to answer', async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        ...(tls ? { tls: { ca: readFileSync(ca) } } : {}),
+      });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
@@ -72,6 +121,7 @@ export async function startRedis(): Promise<TestRedis> {
   await launch();
   return {
     url,
+    ...(tls ? { ca } : {}),
     async restart() {
       await halt();
       await launch();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
 /** The one command that installs every system package a suite needs (Debian and Ubuntu). */
-const INSTALL_SYSTEM_TOOLS = 'sudo apt-get install -y strace util-linux chromium redis-server';
+const INSTALL_SYSTEM_TOOLS = 'sudo apt-get install -y strace util-linux chromium redis-server openssl';
 
 function present(tool: string): boolean {
   try {
