@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loginLink } from './helpers/dashboard.js';
+import { runCliAsync } from './helpers/home.js';
 import { closeHttpHome, openHttpHome, type HttpHome } from './helpers/http.js';
 
 describe('the dashboard: who may see it and change things', () => {
@@ -14,7 +15,7 @@ describe('the dashboard: who may see it and change things', () => {
 
   /** Logs in through a fresh link; the session cookie and the page's CSRF token. */
   async function logIn(): Promise<{ cookie: string; csrf: string }> {
-    const login = await fetch(loginLink(served), { redirect: 'manual' });
+    const login = await fetch(await loginLink(served), { redirect: 'manual' });
     assert.equal(login.status, 303);
     assert.equal(login.headers.get('location'), '/');
     const setCookie = login.headers.get('set-cookie') ?? '';
@@ -53,7 +54,7 @@ describe('the dashboard: who may see it and change things', () => {
   it('hands login links only to the holder of the token, and each link works once', async () => {
     const refused = await fetch(`${origin}/api/login-links`, { method: 'POST' });
     assert.equal(refused.status, 401);
-    const link = loginLink(served);
+    const link = await loginLink(served);
     assert.equal((await fetch(link, { redirect: 'manual' })).status, 303);
     const again = await fetch(link, { redirect: 'manual' });
     assert.equal(again.status, 401, 'a spent link opens nothing');
@@ -79,7 +80,7 @@ describe('the dashboard: who may see it and change things', () => {
 
   it('refuses a change without the CSRF header, from another origin, or from another loopback port', async () => {
     const { cookie, csrf } = await logIn();
-    const started = served.home.cli(['add', '--json', '--', 'sleep 30']);
+    const started = await runCliAsync(['add', '--json', '--', 'sleep 30'], served.home.env);
     assert.equal(started.code, 0, started.stderr);
     const id = (JSON.parse(started.stdout) as { task_id: string }).task_id;
     const cancel = (headers: Record<string, string>): Promise<Response> =>
@@ -124,10 +125,10 @@ describe('the dashboard: who may see it and change things', () => {
 
   it("pages back through a long log with the tools' tail before a cursor, and greps the whole of it", async () => {
     const { cookie } = await logIn();
-    const started = served.home.cli(['add', '--json', '--', 'seq 1 2000']);
+    const started = await runCliAsync(['add', '--json', '--', 'seq 1 2000'], served.home.env);
     assert.equal(started.code, 0, started.stderr);
     const id = (JSON.parse(started.stdout) as { task_id: string }).task_id;
-    assert.equal(served.home.cli(['wait', id, '--timeout', '60']).code, 0);
+    assert.equal((await runCliAsync(['wait', id, '--timeout', '60'], served.home.env)).code, 0);
     interface Page {
       output: string;
       start_cursor: string;

@@ -36,7 +36,7 @@ describe(
     const shownTask = (): string | undefined => /#\/tasks\/([0-9a-f]+)$/.exec(page.url())?.[1];
 
     it('logs in through the one-time link, and the link is then spent', async () => {
-      const link = loginLink(served);
+      const link = await loginLink(served);
       await page.goto(link);
       assert.equal(
         new URL(page.url()).pathname,

@@ -316,7 +316,7 @@ describe(
       const server = await startHttpServer(client);
       try {
         const served = { home: client, server, token: '' };
-        const login = await fetch(loginLink(served), { redirect: 'manual' });
+        const login = await fetch(await loginLink(served), { redirect: 'manual' });
         const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
         const origin = new URL(server.url).origin;
         const list = (await (await fetch(`${origin}/api/tasks`, { headers: { cookie } })).json()) as {

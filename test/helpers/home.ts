@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,21 @@ export function runCli(
     const failure = error as { stdout: string; stderr: string; status: number };
     return { stdout: failure.stdout, stderr: failure.stderr, code: failure.status };
   }
+}
+
+/**
+ * The CLI run without blocking this process: for tests that hold HTTP connections, whose idle timers
+ * (undici closes a kept-alive socket before the server does) must keep running meanwhile.
+ */
+export async function runCliAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env, encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ stdout, stderr, code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1 }),
+    );
+  });
 }
 
 /** A fresh BACKBURNER_HOME, with a short kill grace so that tests of stubborn processes stay quick. */
