@@ -370,6 +370,22 @@ describe(
       }
     });
 
+    it('with Redis out of reach, a plain task still runs here, and one asking for tags says why not', async () => {
+      const offline = makeHome({ BACKBURNER_REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` });
+      homes.push(offline);
+      const session = await connectMcp(offline);
+      try {
+        const plain = await session.ok<Task>('start_task', { command: 'echo still-here', wait_seconds: 30 });
+        assert.equal(plain.status, 'completed');
+        assert.equal(plain.worker, undefined);
+        const refused = await session.error('start_task', { command: 'echo x', tags: ['gpu'] });
+        texts.push(refused);
+        assert.match(refused, /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? did not answer/);
+      } finally {
+        await session.close();
+      }
+    });
+
     it('never shows the Redis password: not in a result, a worker log or a file of any home', () => {
       assert.ok(texts.length > 20);
       for (const text of texts)

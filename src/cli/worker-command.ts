@@ -11,7 +11,8 @@ export const WORKER_USAGE = `usage: backburner worker --redis URL [--name N] [--
                          [--lost-after S]
   --redis URL       redis:// or rediss:// (TLS), with user:password@ if needed; or BACKBURNER_REDIS_URL
   --name N          this worker's name (default: the host name); one live worker per name
-  --queue Q         a queue it takes tasks from (repeat for more; default: default)
+  --queue Q         a queue it takes tasks from (repeat for more; default: default, which gets
+                    the tasks of the default queue that ask for tags)
   --concurrency N   tasks it runs at once (default 4)
   --tag T           a tag tasks may ask for (gpu, linux…; at most ${MAX_WORKER_TAGS})
   --lost-after S    seconds without this worker before its running tasks are interrupted (default 60)`;

@@ -5,6 +5,7 @@ import { summarize } from '../output/summary.js';
 import { cleanOutput } from '../output/clean.js';
 import { CUT_MARKER, UNCUT, type LogLayout } from '../store/log-cap.js';
 import { invalidArgument } from '../shared/errors.js';
+import { DEFAULT_QUEUE } from '../shared/queues.js';
 import type { TaskRecord } from '../shared/task.js';
 import { RemoteTasks, type RemoteCancel } from '../remote/remote-tasks.js';
 import type { RemoteRecord } from '../remote/remote-records.js';
@@ -37,10 +38,14 @@ export class RemoteBridge {
     this.tasks = new RemoteTasks(target);
   }
 
-  /** Whether a start goes to workers: it asks for tags, or a live worker serves its queue. */
+  /**
+   * Whether a start goes to workers: it asks for tags, or names a queue a live worker serves. A task in
+   * the default queue without tags always runs here, without asking Redis: everyday work never waits on
+   * (or fails with) a Redis that is slow or out of reach.
+   */
   async routes(queue: string, tags: string[] | undefined): Promise<boolean> {
     if (tags !== undefined && tags.length > 0) return true;
-    return this.tasks.served(queue, []);
+    return queue !== DEFAULT_QUEUE && this.tasks.served(queue, []);
   }
 
   async start(

@@ -263,7 +263,7 @@ export const schedulingArguments = {
     })
     .optional()
     .describe(
-      'Run it on a worker host that has all these tags (e.g. ["gpu"]); needs Redis and workers (BACKBURNER_REDIS_URL, backburner worker). A queue served by workers also sends tasks there.',
+      'Run it on a worker host that has all these tags (e.g. ["gpu"]); needs Redis and workers (BACKBURNER_REDIS_URL, backburner worker). A queue other than default that a live worker serves also sends tasks there.',
     ),
   queue: z
     .string({ error: mustBe('queue', 'a string (a queue name)') })
