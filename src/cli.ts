@@ -9,6 +9,7 @@ import {
   waitCommand,
   policyCheckCommand,
   type CommandOptions,
+  workersCommand,
 } from './cli/commands.js';
 import { addCommand, parseEnvPairs, queueCommand, restartCommand } from './cli/schedule-commands.js';
 import { attachCommand, sendCommand, waitUntilCommand } from './cli/interaction-commands.js';
@@ -39,6 +40,7 @@ Usage:
                                  through a one-time login link (--print: only print the link)
   backburner worker --redis URL [--name N] [--queue Q]... [--concurrency N] [--tag T]... [--lost-after S]
                                  run tasks sent to these queues from any host, here, until stopped
+  backburner workers             the workers alive now: host, queues, tags, tasks running of how many
   backburner token               print the HTTP bearer token (created on first use, kept in the home)
   backburner daemon              run the daemon in the foreground (normally started on demand)
   backburner ls [--limit N] [--status S] [--label L] [--queue Q] [--cursor C]
@@ -231,6 +233,10 @@ async function main(argv: string[]): Promise<number> {
     queue: values.queue,
   };
   try {
+    if (verb === 'workers') {
+      await workersCommand(backburner, options);
+      return 0;
+    }
     if (verb === 'ls' || verb === 'list') {
       await listCommand(backburner, options);
       return 0;

@@ -211,8 +211,10 @@ describe('interaction: input, terminals, and waking on output', LIMIT, () => {
   });
 
   it('until_output: a line printed just before the end counts; an end without a match answers as an end', async () => {
+    // From the start of the log (since "0"): without it, a wait that reaches the server after the line
+    // (a loaded machine takes longer than the 0.3 s) would rightly look only at what comes after.
     const last = await mcp.ok<Task>('start_task', { command: 'sleep 0.3; printf "FATAL: disk full"' });
-    const found = await until(mcp, last.task_id, '^FATAL');
+    const found = await until(mcp, last.task_id, '^FATAL', '0');
     assert.equal(found.output_match?.line, 'FATAL: disk full');
     const quiet = await mcp.ok<Task>('start_task', { command: 'sleep 0.3; echo fine' });
     const none = await mcp.ok<Wait>('wait_tasks', {

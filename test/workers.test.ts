@@ -113,6 +113,24 @@ describe(
         );
       assert.equal(listed.find((task) => task.task_id === onGpu.task_id)?.worker, 'gpu-box');
       assert.ok(plain.stderr().includes('worker plain-box on'), 'both workers took part');
+      const seen = client.cli(['workers', '--json']);
+      assert.equal(seen.code, 0, seen.stderr);
+      const alive = (
+        JSON.parse(seen.stdout) as { workers: { name: string; queues: string[]; tags: string[] }[] }
+      ).workers;
+      assert.deepEqual(
+        alive.map((one) => [one.name, one.queues, one.tags]),
+        [
+          ['gpu-box', ['build'], ['gpu', 'linux']],
+          ['plain-box', ['build'], []],
+        ],
+      );
+      assert.match(client.cli(['workers']).stdout, /^NAME\s+HOST\s+QUEUES\s+TAGS\s+RUNNING/);
+      const nowhere = makeHome();
+      homes.push(nowhere);
+      const refused = nowhere.cli(['workers']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /no Redis is configured: set BACKBURNER_REDIS_URL/);
 
       assert.match(
         await mcp.error('start_task', { command: 'echo x', tags: ['Not A Tag'] }),

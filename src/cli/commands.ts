@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Backburner } from '../client/backburner.js';
 import { MAX_MAX_BYTES, MAX_WAIT_SECONDS } from '../client/arguments.js';
 import { isTerminal } from '../shared/task.js';
-import { paint, paintStatus, taskDetails, taskTable } from './format.js';
+import { localTime, paint, paintStatus, plainTable, taskDetails, taskTable } from './format.js';
 import { progressText } from './progress-bar.js';
 
 export interface CommandOptions {
@@ -21,6 +21,28 @@ const print = (text: string): void => {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 };
 const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+
+/** `backburner workers`: the workers alive now, what they take, and how busy they are. */
+export async function workersCommand(bb: Backburner, options: CommandOptions): Promise<void> {
+  const workers = await bb.workers();
+  if (options.json) {
+    printJson({ workers });
+    return;
+  }
+  if (workers.length === 0) {
+    print('no worker is alive (start one with: backburner worker --redis URL --queue Q)');
+    return;
+  }
+  const rows = workers.map((worker) => [
+    worker.name,
+    worker.host,
+    worker.queues.join(','),
+    worker.tags.length === 0 ? '-' : worker.tags.join(','),
+    `${worker.running}/${worker.concurrency}`,
+    localTime(worker.started_at),
+  ]);
+  print(plainTable(['NAME', 'HOST', 'QUEUES', 'TAGS', 'RUNNING', 'UP SINCE'], rows));
+}
 
 export async function listCommand(bb: Backburner, options: CommandOptions): Promise<void> {
   const page = await bb.list({

@@ -30,7 +30,7 @@ function elapsed(task: TaskRecord): string {
   return seconds === undefined ? '-' : formatSeconds(seconds);
 }
 
-function localTime(iso: string): string {
+export function localTime(iso: string): string {
   const date = new Date(iso);
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
@@ -118,4 +118,17 @@ export function taskDetails(
     .filter((field): field is [string, string] => field[1] !== undefined)
     .map(([label, value]) => `${paint('gray', label.padEnd(15))}${value}`)
     .join('\n');
+}
+
+/** Columns padded to their widest cell, a bold header: for the small listings (queues, workers). */
+export function plainTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [paint('bold', line(header)), ...rows.map(line)].join('\n');
 }

@@ -1,6 +1,6 @@
 import { type Backburner } from '../client/backburner.js';
 import type { QueueView } from '../client/scheduling.js';
-import { paint, paintStatus } from './format.js';
+import { paintStatus, plainTable } from './format.js';
 
 /** The CLI's scheduling verbs: `add`, `restart` and `queue`. */
 
@@ -100,15 +100,7 @@ function queueTable(queues: QueueView[]): string {
     queue.paused ? 'paused' : 'active',
     queue.max_parallel_from,
   ]);
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [paint('bold', line(header)), ...rows.map(line)].join('\n');
+  return plainTable(header, rows);
 }
 
 /** `backburner queue ls | set NAME --max-parallel N | pause NAME | resume NAME`. */

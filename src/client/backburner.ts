@@ -56,6 +56,7 @@ import {
 import type { WaitProgress } from './wait.js';
 import { answerWait, type WaitResult as WaitAnswer } from './wait-answer.js';
 import { RemoteBridge } from './remote-bridge.js';
+import type { WorkerPresence } from '../remote/remote-records.js';
 import { waitAcrossHosts } from './remote-wait.js';
 import { parseRedisUrl, redisFromEnv } from '../remote/redis-url.js';
 import { redisUrlInPolicyFile } from '../policy/redis-setting.js';
@@ -243,6 +244,16 @@ export class Backburner {
         target === undefined ? null : new RemoteBridge(target, `${this.paths.root}/remote-output`);
     }
     return this.bridge ?? undefined;
+  }
+
+  /** The workers alive now (with Redis configured), each with how many tasks it runs. */
+  async workers(): Promise<(WorkerPresence & { running: number })[]> {
+    const bridge = this.remote();
+    if (bridge === undefined)
+      throw invalidArgument(
+        'no Redis is configured: set BACKBURNER_REDIS_URL (or "redis" in the policy file)',
+      );
+    return bridge.tasks.workersWithLoad();
   }
 
   /** A local task's answer; for an id this home does not know, the answer for a task on workers. */

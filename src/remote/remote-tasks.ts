@@ -45,6 +45,17 @@ export class RemoteTasks {
     return found.filter((text) => text !== null).map((text) => JSON.parse(text) as WorkerPresence);
   }
 
+  /** The workers alive now, each with how many tasks it runs. */
+  async workersWithLoad(): Promise<(WorkerPresence & { running: number })[]> {
+    const workers = await this.workers();
+    const running = await Promise.all(
+      workers.map((worker) => this.redis.scard(KEYS.workerTasks(worker.name))),
+    );
+    return workers
+      .map((worker, index) => ({ ...worker, running: running[index] ?? 0 }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Whether a live worker takes tasks of this queue with these tags: then such a task goes to workers. */
   async served(queue: string, tags: readonly string[]): Promise<boolean> {
     const workers = await this.workers();
