@@ -137,3 +137,28 @@ export function add(
       : `${row.value} ${row.unit}`;
   process.stderr.write(`  ${met ? 'met ' : 'MISS'}  ${row.scenario}: ${shown}  target ${row.target}\n`);
 }
+
+/** The p-th percentile (nearest rank) of some samples. */
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/** Starts `count` tasks with at most `inFlight` calls outstanding; returns their ids in order. */
+export async function submitMany(
+  session: Session,
+  count: number,
+  inFlight: number,
+  args: (index: number) => Record<string, unknown>,
+): Promise<string[]> {
+  const ids: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      ids[index] = (await session.call<Task>('start_task', args(index))).task_id;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return ids;
+}

@@ -27,6 +27,7 @@ import {
   stopDaemon,
   timed,
   untilEnded,
+  percentile,
   type Task,
 } from './harness.js';
 import { scheduling } from './schedule.js';
@@ -406,11 +407,6 @@ async function pings(socketPath: string, ms: number): Promise<number[]> {
   socket.destroy();
   return out;
 }
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 
 async function logCap(): Promise<void> {
   const home = makeHome({ BACKBURNER_MAX_LOG_BYTES: '64M' });

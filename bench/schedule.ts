@@ -18,31 +18,9 @@ import {
   untilEnded,
   type Session,
   type Task,
+  percentile,
+  submitMany,
 } from './harness.js';
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-
-/** Starts `count` tasks with at most `inFlight` calls outstanding; returns their ids in order. */
-async function submitMany(
-  session: Session,
-  count: number,
-  inFlight: number,
-  args: (index: number) => Record<string, unknown>,
-): Promise<string[]> {
-  const ids: string[] = new Array<string>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      ids[index] = (await session.call<Task>('start_task', args(index))).task_id;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return ids;
-}
 
 /** 1,000 tasks of 0.1 s through a queue of 8, against the same commands through `xargs -P 8`. */
 async function queueOfEight(session: Session): Promise<void> {

@@ -16,6 +16,8 @@ import {
   stopDaemon,
   timed,
   untilEnded,
+  percentile,
+  submitMany,
   type Session,
 } from './harness.js';
 
@@ -32,28 +34,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-
 async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-/** Starts `count` tasks with at most 8 calls outstanding; returns their ids. */
-async function submit(session: Session, count: number, args: Record<string, unknown>): Promise<string[]> {
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < count) {
-        next += 1;
-        ids.push((await session.call<{ task_id: string }>('start_task', args)).task_id);
-      }
-    }),
-  );
-  return ids;
 }
 
 async function drain(session: Session, ids: string[]): Promise<void> {
@@ -89,7 +71,7 @@ export async function workers(): Promise<void> {
     const here = await connect(local.env);
     await here.call('configure_queue', { queue: 'bench', max_parallel: WORKERS * PER_WORKER });
     const localMs = await timed(async () =>
-      drain(here, await submit(here, TASKS, { command: 'true', queue: 'bench' })),
+      drain(here, await submitMany(here, TASKS, 8, () => ({ command: 'true', queue: 'bench' }))),
     );
     await here.client.close();
 
@@ -120,7 +102,10 @@ export async function workers(): Promise<void> {
     const there = await connect(client.env);
     const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
     const remoteMs = await timed(async () =>
-      drain(there, await submit(there, TASKS, { command: 'echo one short line', queue: 'bench' })),
+      drain(
+        there,
+        await submitMany(there, TASKS, 8, () => ({ command: 'echo one short line', queue: 'bench' })),
+      ),
     );
     const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
     add(

@@ -215,10 +215,17 @@ describe(
         () => pidsWithEnv('WORKER_TEST_MARK', mark).length >= 2,
         30_000,
       );
+      assert.match(
+        await mcp.error('delete_task', { task_id: task.task_id }),
+        /is working; cancel it before deleting it/,
+      );
       const cancelled = await call('cancel_task', { task_id: task.task_id });
       assert.equal(cancelled.status, 'cancelled');
       assert.ok((cancelled.processes_ended ?? 0) >= 2, `ended ${cancelled.processes_ended}`);
       assert.deepEqual(pidsWithEnv('WORKER_TEST_MARK', mark), [], 'no process of the task is left');
+      const deleted = await call('delete_task', { task_id: task.task_id });
+      assert.equal((deleted as unknown as { deleted: boolean }).deleted, true);
+      assert.match(await mcp.error('task_status', { task_id: task.task_id }), /no task with id/);
     });
 
     it('a worker killed with -9 leaves its task running; started again, it adopts it and reports its true end', async () => {
